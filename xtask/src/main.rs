@@ -1,0 +1,24 @@
+//! Project tasks: `cargo xtask conformance sign|verify FILE` and `cargo xtask bench sign`.
+
+use std::process::ExitCode;
+
+mod bench;
+mod conformance;
+
+const USAGE: &str = "usage:
+  cargo xtask conformance sign FILE     sign every vector in FILE and compare each stage
+  cargo xtask conformance verify FILE   verify every vector's signed request, and three alterations
+  cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["conformance", mode @ ("sign" | "verify"), file] => conformance::run(mode, file),
+        ["bench", "sign"] => bench::sign(),
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
