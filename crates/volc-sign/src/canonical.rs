@@ -19,30 +19,85 @@ pub const ALGORITHM: &str = "HMAC-SHA256";
 pub const EMPTY_PAYLOAD_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-/// Where the canonical request goes: into SHA-256, and optionally into a copy for a trace.
+/// Where the canonical request goes: a reusable per-thread buffer, hashed once at the end
+/// (one SHA-256 update over the whole text is cheaper than one per piece), and optionally
+/// copied aside for a trace.
 pub(crate) struct Sink<'a> {
-    hasher: Sha256,
-    copy: Option<&'a mut Vec<u8>>,
+    scratch: &'a mut Scratch,
 }
 
-impl<'a> Sink<'a> {
-    pub(crate) fn new(copy: Option<&'a mut Vec<u8>>) -> Self {
-        Self {
-            hasher: Sha256::new(),
-            copy,
-        }
-    }
+/// A thread's reusable buffer, and the SHA-256 state after the first block of the last
+/// canonical request hashed: a client repeating one action with one set of headers has the
+/// same first 64 bytes every time (method, path, query, first headers), so that block is
+/// compressed once, not once per call.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    buf: Vec<u8>,
+    first_block: Option<([u8; 64], Sha256)>,
+}
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = const {
+        std::cell::RefCell::new(Scratch { buf: Vec::new(), first_block: None })
+    };
+}
+
+/// Runs `f` with an empty scratch buffer: this thread's reusable one, or a fresh one when it
+/// is in use.
+pub(crate) fn with_sink<R>(f: impl FnOnce(&mut Sink<'_>) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            scratch.buf.clear();
+            let r = f(&mut Sink {
+                scratch: &mut scratch,
+            });
+            if scratch.buf.capacity() > 64 * 1024 {
+                scratch.buf = Vec::new();
+            }
+            r
+        }
+        Err(_) => f(&mut Sink {
+            scratch: &mut Scratch::default(),
+        }),
+    })
+}
+
+impl Sink<'_> {
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
-        self.hasher.update(bytes);
-        if let Some(copy) = self.copy.as_deref_mut() {
-            copy.extend_from_slice(bytes);
-        }
+        self.scratch.buf.extend(bytes.iter().copied());
+    }
+
+    /// The text written so far.
+    pub(crate) fn text(&self) -> &[u8] {
+        &self.scratch.buf
+    }
+
+    /// Lower-case hex SHA-256 of the text written so far.
+    pub(crate) fn hash_hex(&mut self) -> [u8; 64] {
+        let Scratch { buf, first_block } = &mut *self.scratch;
+        let Some((head, rest)) = buf.split_first_chunk::<64>() else {
+            return hex32(&Sha256::digest(&buf[..]));
+        };
+        let mut hasher = match first_block {
+            Some((cached, state)) if cached == head => state.clone(),
+            _ => {
+                let mut state = Sha256::new();
+                state.update(head);
+                *first_block = Some((*head, state.clone()));
+                state
+            }
+        };
+        hasher.update(rest);
+        hex32(&hasher.finalize())
     }
 
     /// Writes `name` lower-cased.
     pub(crate) fn put_lower(&mut self, name: &[u8]) {
+        if !name.iter().any(u8::is_ascii_uppercase) {
+            self.put(name);
+            return;
+        }
         let mut buf = [0u8; 64];
         for chunk in name.chunks(buf.len()) {
             let out = &mut buf[..chunk.len()];
@@ -52,17 +107,13 @@ impl<'a> Sink<'a> {
             self.put(out);
         }
     }
-
-    pub(crate) fn finish_hex(self) -> [u8; 64] {
-        hex32(&self.hasher.finalize())
-    }
 }
 
 /// One header of the canonical request: its name (any case; written lower-cased) and its
 /// value, already trimmed (and, for `host`, without a default port).
 #[derive(Clone, Copy)]
 pub(crate) struct HeaderEntry<'a> {
-    pub(crate) name: &'a [u8],
+    pub(crate) name: &'a str,
     pub(crate) value: &'a [u8],
 }
 
@@ -91,8 +142,51 @@ pub(crate) struct CanonicalParts<'a, Q> {
     pub(crate) payload_hash: &'a [u8],
 }
 
+/// Where a trace copies the canonical request and the string to sign.
+#[derive(Default)]
+pub(crate) struct TraceBuffers {
+    pub(crate) canonical: Vec<u8>,
+    pub(crate) string_to_sign: Vec<u8>,
+}
+
+/// The string to sign's variable lines: the `X-Date` text and the credential scope's pieces.
+pub(crate) struct StringToSign<'a> {
+    pub(crate) x_date: &'a str,
+    pub(crate) scope: [&'a str; 6],
+}
+
+/// The lower-case hex signature: hashes the canonical request, writes the string to sign and
+/// signs it with `mac` (keyed with the signing key). Copies both texts into `trace` if given.
+pub(crate) fn compute_signature<'q, Q>(
+    parts: CanonicalParts<'_, Q>,
+    sts: &StringToSign<'_>,
+    mut mac: Hmac<Sha256>,
+    trace: Option<&mut TraceBuffers>,
+) -> [u8; 64]
+where
+    Q: IntoIterator<Item = (&'q str, &'q str)>,
+{
+    with_sink(|sink| {
+        write_canonical(sink, parts);
+        let canonical_hash = sink.hash_hex();
+        let canonical_text_len = sink.text().len();
+        for p in [ALGORITHM, "\n", sts.x_date, "\n"].iter().chain(&sts.scope) {
+            sink.put(p.as_bytes());
+        }
+        sink.put(b"\n");
+        sink.put(&canonical_hash);
+        let (canonical, string_to_sign) = sink.text().split_at(canonical_text_len);
+        mac.update(string_to_sign);
+        if let Some(trace) = trace {
+            trace.canonical.extend_from_slice(canonical);
+            trace.string_to_sign.extend_from_slice(string_to_sign);
+        }
+        hex32(&mac.finalize().into_bytes())
+    })
+}
+
 /// Writes the canonical request into `sink`.
-pub(crate) fn write_canonical<'q, Q>(sink: &mut Sink<'_>, parts: CanonicalParts<'_, Q>)
+fn write_canonical<'q, Q>(sink: &mut Sink<'_>, parts: CanonicalParts<'_, Q>)
 where
     Q: IntoIterator<Item = (&'q str, &'q str)>,
 {
@@ -112,7 +206,7 @@ where
     }
     sink.put(b"\n");
     for h in parts.headers {
-        sink.put_lower(h.name);
+        sink.put_lower(h.name.as_bytes());
         sink.put(b":");
         sink.put(h.value);
         sink.put(b"\n");
@@ -151,23 +245,5 @@ impl<'q> SortedQuery<'q> {
             SortedQuery::Sorted(v) => v,
         };
         s.iter().copied()
-    }
-}
-
-/// Feeds the string to sign into `mac` (and into `copy` when tracing).
-pub(crate) fn write_string_to_sign(
-    mac: &mut Hmac<Sha256>,
-    mut copy: Option<&mut Vec<u8>>,
-    x_date: &str,
-    credential_scope: &[&[u8]],
-    canonical_hash: &[u8; 64],
-) {
-    let head: [&[u8]; 4] = [ALGORITHM.as_bytes(), b"\n", x_date.as_bytes(), b"\n"];
-    let tail: [&[u8]; 2] = [b"\n", canonical_hash];
-    for p in head.iter().chain(credential_scope).chain(tail.iter()) {
-        mac.update(p);
-        if let Some(c) = copy.as_deref_mut() {
-            c.extend_from_slice(p);
-        }
     }
 }

@@ -44,29 +44,38 @@ pub(crate) fn encode_to_string(bytes: &[u8]) -> String {
     s
 }
 
+/// Which bytes RFC 9110 allows in a `token`.
+const TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    table
+};
+
 /// RFC 9110 `token`: the grammar of header names and methods.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter().all(|&b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    !s.is_empty() && s.iter().all(|&b| TOKEN_BYTES[usize::from(b)])
 }
 
 /// A header value HTTP accepts: no control characters other than tab, no DEL.
@@ -95,13 +104,30 @@ pub(crate) fn canonical_host(host: &[u8]) -> &[u8] {
     host
 }
 
-/// Lower-case hex of a 32-byte digest.
+/// The two lower-case hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [DIGITS[i >> 4], DIGITS[i & 0x0f]];
+        i += 1;
+    }
+    table
+};
+
+/// Lower-case hex of a 32-byte digest (a longer input is cut at 32 bytes).
 #[inline]
 pub(crate) fn hex32(digest: &[u8]) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    // Both lengths are fixed (32 in, 64 out), so this cannot fail.
-    let _ = hex::encode_to_slice(digest, &mut out);
-    out
+    let mut out = [[0u8; 2]; 32];
+    for (pair, &b) in out.iter_mut().zip(digest) {
+        *pair = HEX_PAIRS[usize::from(b)];
+    }
+    let mut flat = [0u8; 64];
+    for (dst, src) in flat.chunks_exact_mut(2).zip(&out) {
+        dst.copy_from_slice(src);
+    }
+    flat
 }
 
 /// Whether `s` is 64 lower- or upper-case hex digits.
@@ -140,6 +166,14 @@ mod tests {
         assert_eq!(canonical_host(b"a.com:8080"), b"a.com:8080");
         assert_eq!(canonical_host(b"[::1]:443"), b"[::1]");
         assert_eq!(canonical_host(b":443"), b":443");
+    }
+
+    #[test]
+    fn hex_matches_the_hex_crate() {
+        let d: Vec<u8> = (0u8..32)
+            .map(|i| i.wrapping_mul(37).wrapping_add(11))
+            .collect();
+        assert_eq!(&hex32(&d)[..], hex::encode(&d).as_bytes());
     }
 
     #[test]

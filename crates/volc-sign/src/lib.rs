@@ -57,6 +57,8 @@
 //! either form on the server side, over exactly the headers a request lists in
 //! `SignedHeaders`, and maps every failure to the code a Volcengine gateway returns.
 
+#![forbid(unsafe_code)]
+
 mod cache;
 mod canonical;
 mod credentials;

@@ -6,10 +6,10 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use crate::canonical::{
-    sorted_query, write_canonical, write_string_to_sign, CanonicalParts, Sink, ALGORITHM,
-    EMPTY_PAYLOAD_SHA256,
+    compute_signature, sorted_query, CanonicalParts, StringToSign, ALGORITHM, EMPTY_PAYLOAD_SHA256,
 };
-use crate::encode::{hex32, hex_str};
+use crate::encode::hex_str;
+use crate::signer::scope_pieces;
 use crate::{canonical_query_string, Credentials, SignError, SignableRequest, Signer, SigningTime};
 
 /// The longest lifetime of a presigned URL: seven days.
@@ -108,7 +108,6 @@ impl Signer {
             });
         }
         let date = time.date();
-        let scope = self.scope_pieces(date);
         let credential = format!(
             "{}/{}",
             credentials.access_key_id(),
@@ -142,9 +141,7 @@ impl Signer {
         let params = sorted_query(&params);
         let params: Vec<(&str, &str)> = params.iter().collect();
 
-        let mut sink = Sink::new(None);
-        write_canonical(
-            &mut sink,
+        let signature = compute_signature(
             CanonicalParts {
                 method: request.method.as_bytes(),
                 path: request.path,
@@ -154,11 +151,13 @@ impl Signer {
                 signed_headers: b"",
                 payload_hash: EMPTY_PAYLOAD_SHA256.as_bytes(),
             },
+            &StringToSign {
+                x_date: time.as_str(),
+                scope: scope_pieces(date, self.scope().region(), self.scope().service()),
+            },
+            self.signing_mac(credentials.secret_key(), date),
+            None,
         );
-        let canonical_hash = sink.finish_hex();
-        let mut mac = self.signing_mac(credentials.secret_key(), date);
-        write_string_to_sign(&mut mac, None, time.as_str(), &scope, &canonical_hash);
-        let signature = hex32(&hmac::Mac::finalize(mac).into_bytes());
 
         let mut query = canonical_query_string(&params);
         query.push_str("&X-Signature=");

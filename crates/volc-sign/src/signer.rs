@@ -7,8 +7,8 @@ use zeroize::Zeroizing;
 
 use crate::cache::{derive_signing_mac, SigningKeyCache, SigningMac};
 use crate::canonical::{
-    cmp_lower, sorted_query, write_canonical, write_string_to_sign, CanonicalParts, HeaderEntry,
-    Sink, ALGORITHM,
+    cmp_lower, compute_signature, sorted_query, CanonicalParts, HeaderEntry, StringToSign,
+    TraceBuffers, ALGORITHM,
 };
 use crate::encode::{canonical_host, encode_into, hex32, hex_str, trim_ows};
 use crate::request::{is_signed_header, is_signer_owned, SignableBody, SignableRequest};
@@ -88,7 +88,10 @@ impl Signer {
     ) -> Result<(SigningOutput, SigningTrace), SignError> {
         let mut trace = TraceBuffers::default();
         let out = self.sign_inner(credentials, request, time, Some(&mut trace))?;
-        Ok((out, trace.finish(credentials.session_token().is_some())))
+        Ok((
+            out,
+            SigningTrace::new(trace, credentials.session_token().is_some()),
+        ))
     }
 
     /// The signing MAC for this secret and date, from the cache when there is one.
@@ -109,17 +112,12 @@ impl Signer {
         }
     }
 
-    /// The pieces of `date/region/service/request`.
-    pub(crate) fn scope_pieces<'s>(&'s self, date: &'s str) -> [&'s [u8]; 6] {
-        scope_pieces(date, self.scope.region(), self.scope.service())
-    }
-
     fn sign_inner(
         &self,
         credentials: &Credentials,
         request: &SignableRequest<'_>,
         time: SigningTime,
-        mut trace: Option<&mut TraceBuffers>,
+        trace: Option<&mut TraceBuffers>,
     ) -> Result<SigningOutput, SignError> {
         request.validate()?;
 
@@ -133,49 +131,51 @@ impl Signer {
             }
         };
         let x_date = time.as_str();
+        let date = &x_date[..8];
         let token = credentials.session_token();
 
-        let mut headers: Vec<HeaderEntry<'_>> = Vec::with_capacity(request.headers.len() + 4);
+        // The usual handful of signed headers stays on the stack.
+        let mut headers: smallvec::SmallVec<[HeaderEntry<'_>; 8]> = smallvec::SmallVec::new();
         for (name, value) in request.headers {
             if is_signed_header(name) && !is_signer_owned(name) {
                 headers.push(HeaderEntry {
-                    name: name.as_bytes(),
+                    name,
                     value: trim_ows(value.as_bytes()),
                 });
             }
         }
         headers.push(HeaderEntry {
-            name: b"host",
+            name: "host",
             value: canonical_host(trim_ows(request.host.as_bytes())),
         });
         headers.push(HeaderEntry {
-            name: b"x-content-sha256",
+            name: "x-content-sha256",
             value: &content_sha256,
         });
         headers.push(HeaderEntry {
-            name: b"x-date",
+            name: "x-date",
             value: x_date.as_bytes(),
         });
         if let Some(token) = token {
             headers.push(HeaderEntry {
-                name: b"x-security-token",
+                name: "x-security-token",
                 value: token.as_bytes(),
             });
         }
-        headers.sort_unstable_by(|a, b| cmp_lower(a.name, b.name));
+        headers.sort_unstable_by(|a, b| cmp_lower(a.name.as_bytes(), b.name.as_bytes()));
         if let Some(w) = headers
             .windows(2)
             .find(|w| w[0].name.eq_ignore_ascii_case(w[1].name))
         {
             return Err(SignError::DuplicateHeader {
-                name: String::from_utf8_lossy(w[0].name).to_ascii_lowercase(),
+                name: w[0].name.to_ascii_lowercase(),
             });
         }
 
         // Authorization: everything but the signature, with SignedHeaders written once and
         // reused for the canonical request.
         let ak = credentials.access_key_id();
-        let scope = self.scope_pieces(time.date());
+        let scope = scope_pieces(date, self.scope.region(), self.scope.service());
         let mut authorization = String::with_capacity(
             ALGORITHM.len()
                 + ak.len()
@@ -188,7 +188,7 @@ impl Signer {
         authorization.push_str(ak);
         authorization.push('/');
         for p in &scope {
-            authorization.push_str(std::str::from_utf8(p).unwrap_or_default());
+            authorization.push_str(p);
         }
         authorization.push_str(", SignedHeaders=");
         let signed_start = authorization.len();
@@ -196,16 +196,16 @@ impl Signer {
             if i > 0 {
                 authorization.push(';');
             }
-            for &c in h.name {
-                authorization.push(char::from(c.to_ascii_lowercase()));
+            if h.name.bytes().any(|c| c.is_ascii_uppercase()) {
+                authorization.extend(h.name.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                authorization.push_str(h.name);
             }
         }
         let signed_end = authorization.len();
 
         let query = sorted_query(request.query);
-        let mut sink = Sink::new(trace.as_deref_mut().map(|t| &mut t.canonical));
-        write_canonical(
-            &mut sink,
+        let signature = compute_signature(
             CanonicalParts {
                 method: request.method.as_bytes(),
                 path: request.path,
@@ -215,18 +215,10 @@ impl Signer {
                 signed_headers: &authorization.as_bytes()[signed_start..signed_end],
                 payload_hash: &content_sha256,
             },
+            &StringToSign { x_date, scope },
+            self.signing_mac(credentials.secret_key(), date),
+            trace,
         );
-        let canonical_hash = sink.finish_hex();
-
-        let mut mac = self.signing_mac(credentials.secret_key(), time.date());
-        write_string_to_sign(
-            &mut mac,
-            trace.map(|t| &mut t.string_to_sign),
-            x_date,
-            &scope,
-            &canonical_hash,
-        );
-        let signature = hex32(&hmac::Mac::finalize(mac).into_bytes());
         authorization.push_str(", Signature=");
         authorization.push_str(hex_str(&signature));
 
@@ -234,21 +226,14 @@ impl Signer {
             time,
             content_sha256,
             signature,
-            authorization: Zeroizing::new(authorization),
+            authorization,
             session_token: token.map(|t| Zeroizing::new(t.to_owned())),
         })
     }
 }
 
-pub(crate) fn scope_pieces<'s>(date: &'s str, region: &'s str, service: &'s str) -> [&'s [u8]; 6] {
-    [
-        date.as_bytes(),
-        b"/",
-        region.as_bytes(),
-        b"/",
-        service.as_bytes(),
-        b"/request",
-    ]
+pub(crate) fn scope_pieces<'s>(date: &'s str, region: &'s str, service: &'s str) -> [&'s str; 6] {
+    [date, "/", region, "/", service, "/request"]
 }
 
 /// What signing produced: the headers to add to the request, and the signature.
@@ -260,7 +245,7 @@ pub struct SigningOutput {
     time: SigningTime,
     content_sha256: [u8; 64],
     signature: [u8; 64],
-    authorization: Zeroizing<String>,
+    authorization: String,
     session_token: Option<Zeroizing<String>>,
 }
 
@@ -348,24 +333,6 @@ impl fmt::Debug for SigningOutput {
     }
 }
 
-#[derive(Default)]
-struct TraceBuffers {
-    canonical: Vec<u8>,
-    string_to_sign: Vec<u8>,
-}
-
-impl TraceBuffers {
-    fn finish(self, has_token: bool) -> SigningTrace {
-        SigningTrace {
-            canonical_request: Zeroizing::new(
-                String::from_utf8_lossy(&self.canonical).into_owned(),
-            ),
-            string_to_sign: String::from_utf8_lossy(&self.string_to_sign).into_owned(),
-            has_token,
-        }
-    }
-}
-
 /// The canonical request and string to sign of one signature, for debugging a
 /// `SignatureDoesNotMatch`.
 ///
@@ -379,6 +346,16 @@ pub struct SigningTrace {
 }
 
 impl SigningTrace {
+    fn new(buffers: TraceBuffers, has_token: bool) -> Self {
+        Self {
+            canonical_request: Zeroizing::new(
+                String::from_utf8_lossy(&buffers.canonical).into_owned(),
+            ),
+            string_to_sign: String::from_utf8_lossy(&buffers.string_to_sign).into_owned(),
+            has_token,
+        }
+    }
+
     /// The canonical request, exactly as hashed. May contain the session token.
     pub fn canonical_request(&self) -> &str {
         &self.canonical_request

@@ -9,8 +9,7 @@ use subtle::ConstantTimeEq;
 
 use crate::cache::SigningKeyCache;
 use crate::canonical::{
-    write_canonical, write_string_to_sign, CanonicalParts, HeaderEntry, Sink, ALGORITHM,
-    EMPTY_PAYLOAD_SHA256,
+    compute_signature, CanonicalParts, HeaderEntry, StringToSign, ALGORITHM, EMPTY_PAYLOAD_SHA256,
 };
 use crate::credentials::validate_access_key_id;
 use crate::encode::{canonical_host, hex32, is_token, trim_ows};
@@ -18,7 +17,7 @@ use crate::http_request::{request_host, DecodedUri};
 use crate::presign::MAX_PRESIGN_EXPIRY;
 use crate::scope::scope_part_problem;
 use crate::signer::scope_pieces;
-use crate::{Credentials, Scope, Signer, SigningTime};
+use crate::{Credentials, SigningTime};
 
 /// The longest `Authorization` header accepted.
 pub const MAX_AUTHORIZATION_LEN: usize = 4096;
@@ -539,17 +538,15 @@ impl<L: CredentialLookup> Verifier<L> {
             } else {
                 value
             };
-            entries.push(HeaderEntry {
-                name: name.as_bytes(),
-                value,
-            });
+            entries.push(HeaderEntry { name, value });
         }
         let decoded = DecodedUri::new(uri);
         let mut query = decoded.query_refs();
         query.sort_by(|a, b| a.0.cmp(b.0));
-        let mut sink = Sink::new(None);
-        write_canonical(
-            &mut sink,
+        self.check_signature(
+            &creds,
+            &parsed,
+            x_date.to_str().unwrap_or_default(),
             CanonicalParts {
                 method: method.as_str().as_bytes(),
                 path: &decoded.path,
@@ -559,8 +556,7 @@ impl<L: CredentialLookup> Verifier<L> {
                 signed_headers: parsed.signed_headers.as_bytes(),
                 payload_hash: &body_hash,
             },
-        );
-        self.check_signature(&creds, &parsed, x_date.to_str().unwrap_or_default(), sink)?;
+        )?;
         self.check_service(parsed.service)?;
         Ok(Verified {
             access_key_id: parsed.access_key_id.to_owned(),
@@ -667,10 +663,7 @@ impl<L: CredentialLookup> Verifier<L> {
                     format!("header {name:?} is listed in X-SignedHeaders but not sent"),
                 )
             })?;
-            entries.push(HeaderEntry {
-                name: name.as_bytes(),
-                value,
-            });
+            entries.push(HeaderEntry { name, value });
         }
         let mut query: Vec<(&str, &str)> = decoded
             .query
@@ -679,19 +672,6 @@ impl<L: CredentialLookup> Verifier<L> {
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
         query.sort_by(|a, b| a.0.cmp(b.0));
-        let mut sink = Sink::new(None);
-        write_canonical(
-            &mut sink,
-            CanonicalParts {
-                method: method.as_str().as_bytes(),
-                path: &decoded.path,
-                query: query.iter().copied(),
-                headers: &entries,
-                presign_layout: true,
-                signed_headers: signed_headers.as_bytes(),
-                payload_hash: EMPTY_PAYLOAD_SHA256.as_bytes(),
-            },
-        );
         let parsed = ParsedAuthorization {
             access_key_id,
             date,
@@ -703,7 +683,20 @@ impl<L: CredentialLookup> Verifier<L> {
         if parsed.signature.len() != 64 {
             return Err(malformed("X-Signature must be 64 lower-case hex digits"));
         }
-        self.check_signature(&creds, &parsed, x_date, sink)?;
+        self.check_signature(
+            &creds,
+            &parsed,
+            x_date,
+            CanonicalParts {
+                method: method.as_str().as_bytes(),
+                path: &decoded.path,
+                query: query.iter().copied(),
+                headers: &entries,
+                presign_layout: true,
+                signed_headers: signed_headers.as_bytes(),
+                payload_hash: EMPTY_PAYLOAD_SHA256.as_bytes(),
+            },
+        )?;
         self.check_service(service)?;
         Ok(Verified {
             access_key_id: access_key_id.to_owned(),
@@ -727,26 +720,27 @@ impl<L: CredentialLookup> Verifier<L> {
         })
     }
 
-    fn check_signature(
+    fn check_signature<'q, Q>(
         &self,
         creds: &Credentials,
         parsed: &ParsedAuthorization<'_>,
         x_date: &str,
-        sink: Sink<'_>,
-    ) -> Result<(), VerifyError> {
-        let canonical_hash = sink.finish_hex();
-        let scope = Scope::new(parsed.region, parsed.service)
-            .map_err(|_| malformed("the credential's region or service is malformed"))?;
-        let signer = Signer::with_cache(scope, self.cache.clone());
-        let mut mac = signer.signing_mac(creds.secret_key(), parsed.date);
-        write_string_to_sign(
-            &mut mac,
-            None,
-            x_date,
-            &scope_pieces(parsed.date, parsed.region, parsed.service),
-            &canonical_hash,
+        parts: CanonicalParts<'_, Q>,
+    ) -> Result<(), VerifyError>
+    where
+        Q: IntoIterator<Item = (&'q str, &'q str)>,
+    {
+        let mac = self.cache.get_or_derive(
+            creds.secret_key().as_bytes(),
+            parsed.date.as_bytes(),
+            parsed.region,
+            parsed.service,
         );
-        let expected = hex32(&hmac::Mac::finalize(mac).into_bytes());
+        let sts = StringToSign {
+            x_date,
+            scope: scope_pieces(parsed.date, parsed.region, parsed.service),
+        };
+        let expected = compute_signature(parts, &sts, mac, None);
         if bool::from(expected.ct_eq(parsed.signature.as_bytes())) {
             Ok(())
         } else {
