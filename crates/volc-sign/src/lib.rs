@@ -85,5 +85,6 @@ pub use signer::{canonical_query_string, Signer, SigningOutput, SigningTrace};
 pub use time::SigningTime;
 pub use verify::{
     parse_authorization, CredentialLookup, ParsedAuthorization, Verified, Verifier, VerifyError,
-    VerifyErrorKind, DEFAULT_MAX_SKEW, MAX_AUTHORIZATION_LEN,
+    VerifyErrorKind, DEFAULT_MAX_SKEW, DEFAULT_PRESIGN_EXPIRY, MAX_AUTHORIZATION_LEN,
+    MAX_SIGNED_HEADERS, MAX_SIGNED_HEADER_NAME_LEN,
 };
