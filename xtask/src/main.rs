@@ -1,11 +1,14 @@
-//! Project tasks: `cargo xtask conformance sign|verify FILE` and `cargo xtask bench sign`.
+//! Project tasks: `cargo xtask demo`, `cargo xtask conformance sign|verify FILE` and
+//! `cargo xtask bench sign`.
 
 use std::process::ExitCode;
 
 mod bench;
 mod conformance;
+mod demo;
 
 const USAGE: &str = "usage:
+  cargo xtask demo                      the SDK at work, offline
   cargo xtask conformance sign FILE     sign every vector in FILE and compare each stage
   cargo xtask conformance verify FILE   verify every vector's signed request, and three alterations
   cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor";
@@ -15,6 +18,7 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["conformance", mode @ ("sign" | "verify"), file] => conformance::run(mode, file),
+        ["demo"] => demo::run(),
         ["bench", "sign"] => bench::sign(),
         _ => {
             eprintln!("{USAGE}");
