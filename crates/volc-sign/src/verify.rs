@@ -220,23 +220,33 @@ pub fn parse_authorization(header: &str) -> Result<ParsedAuthorization<'_>, Veri
     let (credential, rest) = split_part(rest, "SignedHeaders=")?;
     let (signed_headers, rest) = split_part(rest, "Signature=")?;
     let signature = rest;
-    let (access_key_id, date, region, service) = parse_credential(credential)?;
     check_signed_headers(signed_headers)?;
-    if signature.len() != 64
-        || !signature
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return Err(malformed("the signature must be 64 lower-case hex digits"));
+    ParsedAuthorization::new(parse_credential(credential)?, signed_headers, signature)
+}
+
+impl<'a> ParsedAuthorization<'a> {
+    /// Assembles the parts, checking the signature is 64 lower-case hex digits.
+    fn new(
+        (access_key_id, date, region, service): (&'a str, &'a str, &'a str, &'a str),
+        signed_headers: &'a str,
+        signature: &'a str,
+    ) -> Result<Self, VerifyError> {
+        if signature.len() != 64
+            || !signature
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(malformed("the signature must be 64 lower-case hex digits"));
+        }
+        Ok(Self {
+            access_key_id,
+            date,
+            region,
+            service,
+            signed_headers,
+            signature,
+        })
     }
-    Ok(ParsedAuthorization {
-        access_key_id,
-        date,
-        region,
-        service,
-        signed_headers,
-        signature,
-    })
 }
 
 /// Splits `value, NEXT=rest` into `value` and `rest`.
@@ -594,10 +604,12 @@ impl<L: CredentialLookup> Verifier<L> {
         if required("X-Algorithm")? != ALGORITHM {
             return Err(malformed("X-Algorithm must be HMAC-SHA256"));
         }
-        let (access_key_id, date, region, service) = parse_credential(required("X-Credential")?)?;
-        let signature = required("X-Signature")?;
+        let credential = parse_credential(required("X-Credential")?)?;
         let signed_queries = required("X-SignedQueries")?;
         let signed_headers = one("X-SignedHeaders")?.unwrap_or_default();
+        let parsed =
+            ParsedAuthorization::new(credential, signed_headers, required("X-Signature")?)?;
+        let (access_key_id, date, region, service) = credential;
         let x_date = one("X-Date")?.ok_or_else(|| {
             VerifyError::new(
                 VerifyErrorKind::MissingDate,
@@ -672,17 +684,6 @@ impl<L: CredentialLookup> Verifier<L> {
             .map(|(k, v)| (k.as_ref(), v.as_ref()))
             .collect();
         query.sort_by(|a, b| a.0.cmp(b.0));
-        let parsed = ParsedAuthorization {
-            access_key_id,
-            date,
-            region,
-            service,
-            signed_headers,
-            signature,
-        };
-        if parsed.signature.len() != 64 {
-            return Err(malformed("X-Signature must be 64 lower-case hex digits"));
-        }
         self.check_signature(
             &creds,
             &parsed,
