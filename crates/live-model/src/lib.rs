@@ -1,0 +1,75 @@
+//! The typed model of Volcengine Live's pull-record-task API (version `2023-01-01`): requests,
+//! results, the common response envelope, its errors and the documented input rules.
+//!
+//! Data only: serde types and validation, no HTTP client, no async runtime. The client
+//! (`live-api`) and the local emulator (`live-emulator`) both build on it, so the API's quirks
+//! are handled once:
+//!
+//! - GetPullRecordTask's request key is `TaskID`; every other key is `TaskId`.
+//! - GetPullRecordTask's result comes flat (with `Stream`, as the API page shows) or nested in
+//!   `TaskDetail` (without `Stream`, as the official SDKs have decoded it since 2025); both
+//!   decode into one [`PullRecordTask`] whose `stream` is optional.
+//! - `Status` is Chinese text; [`TaskStatus`] keeps unknown values.
+//! - Errors can come with HTTP 200 (`CommonErr`) and `CodeN` is optional: [`decode`] looks at
+//!   `ResponseMetadata.Error` on every response.
+//!
+//! # Turning any response into a result or an error
+//!
+//! ```
+//! use live_model::{decode, Error, GetPullRecordTaskResult, TaskStatus};
+//!
+//! // The example from the API page.
+//! let body = r#"{
+//!   "ResponseMetadata": {"RequestId": "202306041104200100100232280022D31", "Action": "GetPullRecordTask",
+//!                        "Version": "2023-01-01", "Service": "live", "Region": "cn-north-1"},
+//!   "Result": {"TaskId": "5b903f78c7f5ae*******01f6fe2eea", "StartTime": "2023-10-09T15:16:15+08:00",
+//!              "EndTime": "2023-10-09T15:18:28+08:00", "Vhost": "example.com", "Domain": "pull.example.com",
+//!              "App": "live", "Stream": "example_stream", "Status": "生效中"}
+//! }"#;
+//! let ok = decode::<GetPullRecordTaskResult>(200, body.as_bytes())?;
+//! assert_eq!(ok.request_id(), "202306041104200100100232280022D31");
+//! assert_eq!(ok.result.task.status, TaskStatus::Recording);
+//! assert_eq!(ok.result.task.stream.as_deref(), Some("example_stream"));
+//!
+//! // An error that comes with HTTP 200.
+//! let body = br#"{"ResponseMetadata":{"RequestId":"r2","Error":{"Code":"CommonErr","Message":"busy"}}}"#;
+//! match decode::<GetPullRecordTaskResult>(200, body) {
+//!     Err(Error::Api(e)) => {
+//!         assert_eq!((e.code.as_str(), e.request_id.as_str(), e.http_status), ("CommonErr", "r2", 200));
+//!         assert!(e.is_retryable());
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! # Ok::<(), live_model::Error>(())
+//! ```
+
+mod actions;
+mod code;
+mod envelope;
+mod error;
+mod status;
+mod task;
+mod validate;
+
+pub use actions::{
+    CreatePullRecordTaskRequest, CreatePullRecordTaskResult, GetPullRecordTaskRequest,
+    ListPullRecordTaskRequest, ListPullRecordTaskResult, Operation, Pagination,
+    StopPullRecordTaskRequest, StopPullRecordTaskResult,
+};
+pub use code::{ErrorCode, RetryClass};
+pub use envelope::{
+    decode, encode, ErrorBody, Response, ResponseMetadata, ResultBody, MAX_RESPONSE_BYTES,
+};
+pub use error::{ApiError, DecodeError, Error, TimeError, UnexpectedResponse, ValidationError};
+pub use status::TaskStatus;
+pub use task::{format_rfc3339, parse_rfc3339, GetPullRecordTaskResult, GetShape, PullRecordTask};
+pub use validate::{MAX_DOMAIN_LEN, MAX_PAGE_SIZE, MAX_STREAM_URL_LEN, MAX_TASK_ID_LEN};
+
+/// The Live API version these types describe.
+pub const API_VERSION: &str = "2023-01-01";
+/// The service name in the credential scope.
+pub const SERVICE: &str = "live";
+/// The default region.
+pub const DEFAULT_REGION: &str = "cn-north-1";
+/// The default endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://live.volcengineapi.com";

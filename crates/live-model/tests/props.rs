@@ -1,0 +1,107 @@
+//! Property tests: decoding never panics, whatever the bytes or status; request types
+//! round-trip through JSON.
+
+use live_model::{
+    decode, CreatePullRecordTaskRequest, CreatePullRecordTaskResult, GetPullRecordTaskRequest,
+    GetPullRecordTaskResult, ListPullRecordTaskRequest, ListPullRecordTaskResult,
+    StopPullRecordTaskRequest, StopPullRecordTaskResult,
+};
+use proptest::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
+
+fn decode_all(status: u16, body: &[u8]) {
+    let _ = decode::<GetPullRecordTaskResult>(status, body);
+    let _ = decode::<CreatePullRecordTaskResult>(status, body);
+    let _ = decode::<ListPullRecordTaskResult>(status, body);
+    let _ = decode::<StopPullRecordTaskResult>(status, body);
+}
+
+/// JSON-ish values: envelopes with random pieces, the shapes a broken server might send.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+        ".{0,12}".prop_map(serde_json::Value::from),
+        prop_oneof![Just("停用"), Just("生效中"), Just("TaskId"), Just("")]
+            .prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        let key = prop_oneof![
+            Just("ResponseMetadata".to_string()),
+            Just("Result".to_string()),
+            Just("Error".to_string()),
+            Just("Code".to_string()),
+            Just("CodeN".to_string()),
+            Just("RequestId".to_string()),
+            Just("TaskDetail".to_string()),
+            Just("TaskId".to_string()),
+            Just("List".to_string()),
+            Just("Pagination".to_string()),
+            Just("Status".to_string()),
+            "[A-Za-z]{1,8}",
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            proptest::collection::btree_map(key, inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn round_trips<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
+    let json = serde_json::to_vec(v).unwrap();
+    assert_eq!(&serde_json::from_slice::<T>(&json).unwrap(), v);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(status in any::<u16>(), body in proptest::collection::vec(any::<u8>(), 0..256)) {
+        decode_all(status, &body);
+    }
+
+    #[test]
+    fn decoding_arbitrary_json_never_panics(status in prop_oneof![Just(200u16), Just(404), Just(502), any::<u16>()], v in json_value()) {
+        decode_all(status, &serde_json::to_vec(&v).unwrap());
+        // And the same wrapped as an envelope.
+        let wrapped = serde_json::json!({"ResponseMetadata": {"RequestId": "r"}, "Result": v});
+        decode_all(status, &serde_json::to_vec(&wrapped).unwrap());
+        let wrapped = serde_json::json!({"ResponseMetadata": {"RequestId": "r", "Error": v}});
+        decode_all(status, &serde_json::to_vec(&wrapped).unwrap());
+    }
+
+    #[test]
+    fn truncating_a_valid_response_never_panics(cut in 0usize..400) {
+        let body = r#"{"ResponseMetadata":{"RequestId":"r","Action":"GetPullRecordTask"},"Result":{"TaskDetail":{"TaskId":"t","StartTime":"2023-10-09T15:16:15Z","EndTime":"","Vhost":"v","Domain":"d","App":"a","Status":"生效中"}}}"#.as_bytes();
+        let cut = cut.min(body.len());
+        decode_all(200, &body[..cut]);
+        let full = decode::<GetPullRecordTaskResult>(200, body);
+        prop_assert_eq!(full.is_ok(), true);
+    }
+
+    #[test]
+    fn requests_round_trip_through_json(
+        id in ".{0,40}",
+        s in proptest::collection::vec(".{0,20}", 4),
+        opt in proptest::collection::vec(proptest::option::of(".{0,20}"), 4),
+        n in any::<u32>(), m in any::<u32>(),
+    ) {
+        round_trips(&GetPullRecordTaskRequest::new(id.clone()));
+        round_trips(&StopPullRecordTaskRequest::new(id));
+        let mut c = CreatePullRecordTaskRequest::new(&*s[0], &*s[1], &*s[2], &*s[3]);
+        c.vhost = opt[0].clone();
+        c.start_time = opt[1].clone();
+        c.end_time = opt[2].clone();
+        round_trips(&c);
+        let mut l = ListPullRecordTaskRequest::new(n, m);
+        l.vhost = opt[0].clone();
+        l.domain = opt[1].clone();
+        l.app = opt[2].clone();
+        l.stream = opt[3].clone();
+        round_trips(&l);
+    }
+}
