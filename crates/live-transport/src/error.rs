@@ -1,0 +1,169 @@
+//! The transport error: a kind you can ask about, the source chain, and whether the request
+//! may have reached the server.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// A boxed error, the source of a [`TransportError`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// What kind of failure a [`TransportError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No connection could be made: refused, unreachable, DNS, or the TLS handshake failed.
+    Connect,
+    /// A time limit ran out; [`TransportError::timeout_phase`] says which.
+    Timeout,
+    /// The connection failed during the exchange (reset, closed mid-body).
+    Io,
+    /// The response body is larger than the configured cap.
+    ResponseTooLarge,
+    /// The request cannot be sent as it is (no host, a scheme the settings refuse).
+    InvalidRequest,
+    /// Anything else.
+    Other,
+}
+
+/// Which time limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Connecting (TCP and TLS): the request was not sent.
+    Connect,
+    /// The whole exchange: the request may have been sent.
+    Exchange,
+}
+
+/// A failed exchange, classified.
+///
+/// ```
+/// use live_transport::{ErrorKind, TransportError};
+///
+/// let err = TransportError::new(ErrorKind::Connect, "connection refused");
+/// assert!(err.is_connect());
+/// assert!(!err.may_have_reached_server(), "nothing was sent, so any request is safe to retry");
+/// assert_eq!(err.to_string(), "connect error: connection refused");
+/// ```
+#[derive(Debug)]
+pub struct TransportError {
+    kind: ErrorKind,
+    phase: Option<TimeoutPhase>,
+    tls: bool,
+    reached: bool,
+    message: String,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// An error of `kind`. Whether the request may have reached the server follows from the
+    /// kind: not for connect failures and invalid requests, possibly for the others.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let reached = !matches!(kind, ErrorKind::Connect | ErrorKind::InvalidRequest);
+        Self {
+            kind,
+            phase: None,
+            tls: false,
+            reached,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A timeout in `phase`.
+    pub fn timeout(phase: TimeoutPhase, message: impl Into<String>) -> Self {
+        let mut e = Self::new(ErrorKind::Timeout, message);
+        e.phase = Some(phase);
+        e.reached = phase == TimeoutPhase::Exchange;
+        e
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Marks a connect failure as a TLS failure (e.g. an untrusted certificate).
+    pub fn with_tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// Overrides whether the request may have reached the server.
+    pub fn with_reached_server(mut self, reached: bool) -> Self {
+        self.reached = reached;
+        self
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Which time limit ran out, for timeouts.
+    pub fn timeout_phase(&self) -> Option<TimeoutPhase> {
+        self.phase
+    }
+
+    /// No connection could be made (including TLS failures).
+    pub fn is_connect(&self) -> bool {
+        self.kind == ErrorKind::Connect
+    }
+
+    /// The TLS handshake failed (e.g. the certificate is not trusted).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// A time limit ran out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == ErrorKind::Timeout
+    }
+
+    /// The connection failed during the exchange.
+    pub fn is_io(&self) -> bool {
+        self.kind == ErrorKind::Io
+    }
+
+    /// The response was larger than the cap.
+    pub fn is_response_too_large(&self) -> bool {
+        self.kind == ErrorKind::ResponseTooLarge
+    }
+
+    /// The request could not be sent as it was.
+    pub fn is_invalid_request(&self) -> bool {
+        self.kind == ErrorKind::InvalidRequest
+    }
+
+    /// Whether the request may have reached the server (and so may have taken effect).
+    /// `false` means it certainly did not: retrying is safe even for calls that are not
+    /// idempotent.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.reached
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match (self.kind, self.phase) {
+            (ErrorKind::Connect, _) if self.tls => "TLS error",
+            (ErrorKind::Connect, _) => "connect error",
+            (ErrorKind::Timeout, Some(TimeoutPhase::Connect)) => "connect timeout",
+            (ErrorKind::Timeout, _) => "timeout",
+            (ErrorKind::Io, _) => "I/O error",
+            (ErrorKind::ResponseTooLarge, _) => "response too large",
+            (ErrorKind::InvalidRequest, _) => "invalid request",
+            (ErrorKind::Other, _) => "transport error",
+        };
+        write!(f, "{what}: {}", self.message)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
