@@ -4,14 +4,17 @@
 use std::process::ExitCode;
 
 mod bench;
+mod bench_transport;
 mod conformance;
 mod demo;
+mod load;
 
 const USAGE: &str = "usage:
   cargo xtask demo                      the SDK at work, offline
   cargo xtask conformance sign FILE     sign every vector in FILE and compare each stage
   cargo xtask conformance verify FILE   verify every vector's signed request, and three alterations
-  cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor";
+  cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor
+  cargo xtask bench transport           the hyper transport vs a bare hyper-util client, concurrency 1 and 64";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
         ["conformance", mode @ ("sign" | "verify"), file] => conformance::run(mode, file),
         ["demo"] => demo::run(),
         ["bench", "sign"] => bench::sign(),
+        ["bench", "transport"] => bench_transport::run(),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -96,7 +96,7 @@ impl HyperTransportBuilder {
         self
     }
 
-    /// How many idle connections are kept per host. Default 32.
+    /// How many idle connections are kept per host. Default 128.
     pub fn pool_max_idle_per_host(mut self, n: usize) -> Self {
         self.pool_max_idle_per_host = n;
         self
@@ -194,7 +194,6 @@ impl HyperTransportBuilder {
             timeout: self.connect_timeout,
         };
         let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
@@ -232,8 +231,8 @@ impl HyperTransport {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default idle time of a pooled connection: 90 s.
     pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-    /// Default number of idle connections kept per host: 32.
-    pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
+    /// Default number of idle connections kept per host: 128.
+    pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 128;
     /// Default cap on a response body: 4 MiB.
     pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
@@ -326,7 +325,10 @@ async fn read_capped(
         return Err(too_large());
     }
     let (parts, mut body) = response.into_parts();
-    let mut buf = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
+    // A body that arrives in one frame (the usual small JSON answer) is kept without copying.
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<BytesMut> = None;
+    let mut len = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             TransportError::new(
@@ -335,14 +337,30 @@ async fn read_capped(
             )
             .with_source(e)
         })?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > max {
-                return Err(too_large());
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        len += data.len();
+        if len > max {
+            return Err(too_large());
+        }
+        match (&mut first, &mut rest) {
+            (None, _) => first = Some(data),
+            (Some(f), None) => {
+                let mut buf = BytesMut::with_capacity(declared.map_or(len, |n| n as usize));
+                buf.extend_from_slice(f);
+                buf.extend_from_slice(&data);
+                rest = Some(buf);
             }
-            buf.extend_from_slice(&data);
+            (Some(_), Some(buf)) => buf.extend_from_slice(&data),
         }
     }
-    Ok(http::Response::from_parts(parts, buf.freeze()))
+    let body = match (rest, first) {
+        (Some(buf), _) => buf.freeze(),
+        (None, Some(f)) => f,
+        (None, None) => Bytes::new(),
+    };
+    Ok(http::Response::from_parts(parts, body))
 }
 
 /// The connect phase ran out of time (marker in the source chain).
