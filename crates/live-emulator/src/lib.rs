@@ -1,0 +1,82 @@
+//! A local emulator of Volcengine Live's pull-record-task API (version `2023-01-01`), to
+//! develop and test against offline: it verifies signatures like the gateway, enforces the
+//! documented rules and rate limits, returns the documented errors, and injects faults on
+//! demand.
+//!
+//! Start it in-process on `127.0.0.1:0` and point a client at [`Emulator::base_url`]:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use live_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRule};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::new()).await?;
+//! // It knows the demo credential and the documented example task.
+//! println!("{} (access key {})", emulator.base_url(), live_emulator::DEMO_ACCESS_KEY_ID);
+//! // The next GetPullRecordTask gets a gateway's HTML 502 page.
+//! emulator.inject(FaultRule::next(1, FaultKind::Html502).for_action("GetPullRecordTask"));
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it checks, in the gateway's order
+//!
+//! 1. `Action` and `Version` are in the query (`MissingParameter`, 400) and known
+//!    (`InvalidActionOrVersion`, 404).
+//! 2. Injected faults fire here (see [`FaultKind`]).
+//! 3. `Authorization` is present (`MissingAuthenticationToken`, 401) and well formed
+//!    (`InvalidAuthorization`, 400); `X-Date` is present (`MissingRequestInfo`, 400) and within
+//!    the skew window (`InvalidTimestamp`, 400); the access key is known (`InvalidAccessKey`,
+//!    401); the STS token matches (`InvalidSecretToken`, 401); the signature is valid over
+//!    exactly the headers listed in `SignedHeaders`, any set including `x-date`
+//!    (`SignatureDoesNotMatch`, 401); the scope's service is `live` (`ServiceNotFound`, 404).
+//! 4. Per access key and action: 10 requests a second for GetPullRecordTask, 50 for the
+//!    others (`FlowLimitExceeded`, 429, `Retry-After: 1`).
+//! 5. The body: malformed JSON or wrong types are `InvalidParam.BindError` (400), missing or
+//!    invalid fields `InvalidParam` (400) naming the field.
+//! 6. The action, on an in-memory store per account: unknown task `ResourceNotFound` (404),
+//!    another account's task `RequestForbidden.AccountIDNotAllow` (403), a vhost or domain the
+//!    account does not own `RequestForbidden` (403), a second task for a stream whose task has
+//!    not ended, or stopping a task that is not active, `InvalidParam` (400).
+//!
+//! Every error is the documented envelope with a fresh `RequestId`. A task's status follows the
+//! (injectable) clock: `未开始` before its start, `生效中` until its end, `已结束` after, `停用`
+//! once stopped. One log line per request (tracing, target `live_emulator`) names the action,
+//! access key id, status, code and request id, never a secret.
+//!
+//! # Admin path
+//!
+//! `/__emulator/…` (the API only uses `/`), for loopback clients only:
+//! `GET /__emulator/health`, `POST /__emulator/faults` with a [`FaultRule`] as JSON
+//! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`),
+//! `DELETE /__emulator/faults`.
+
+mod clock;
+mod config;
+mod faults;
+mod server;
+mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    DomainGrant, EmulatorConfig, EmulatorCredential, SeedTask, TlsConfig, DEMO_ACCESS_KEY_ID,
+    DEMO_ACCOUNT, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
+};
+pub use faults::{FaultKind, FaultRule, Faults};
+pub use server::{Emulator, ADMIN_PREFIX};
+
+/// Why the emulator could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// The configuration is invalid (a credential, a seed task, a domain grant).
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
+    /// The address cannot be listened on, or a file cannot be written.
+    #[error("{0}")]
+    Io(String),
+    /// The TLS set-up failed.
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+}
