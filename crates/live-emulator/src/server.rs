@@ -64,6 +64,7 @@ struct State {
     rate_limit: bool,
     counter: AtomicU64,
     salt: u64,
+    connections: AtomicU64,
 }
 
 /// A running emulator. Dropping it stops it (in the background); [`Emulator::shutdown`] stops
@@ -138,6 +139,7 @@ impl Emulator {
             rate_limit: config.rate_limit,
             counter: AtomicU64::new(0),
             salt: fastrand::u64(..) & 0xFF_FFFF,
+            connections: AtomicU64::new(0),
         });
         let listener = TcpListener::bind(config.listen)
             .await
@@ -202,6 +204,11 @@ impl Emulator {
             .len()
     }
 
+    /// How many connections it has accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.state.connections.load(Ordering::Relaxed)
+    }
+
     /// Stops accepting, lets requests in flight finish (up to 5 s), and returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
@@ -260,6 +267,7 @@ async fn accept_loop(
             _ = stopped.changed() => break,
         };
         let _ = tcp.set_nodelay(true);
+        state.connections.fetch_add(1, Ordering::Relaxed);
         let state = state.clone();
         let svc = hyper::service::service_fn(move |req| handle(state.clone(), peer, req));
         let builder = auto::Builder::new(TokioExecutor::new());

@@ -1,0 +1,487 @@
+//! Where credentials come from: given, the environment, the files the official SDKs read, a
+//! chain of those, or your own provider (e.g. STS), cached until shortly before expiry.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use live_transport::BoxFuture;
+use volc_sign::Credentials;
+
+/// Credentials and, for temporary ones, when they expire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvidedCredentials {
+    /// The keys (their `Debug` redacts the secret and token).
+    pub credentials: Credentials,
+    /// When they stop working; `None` for long-term keys.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl ProvidedCredentials {
+    /// Long-term credentials.
+    pub fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            expires_at: None,
+        }
+    }
+
+    /// Temporary credentials that expire at `at`.
+    pub fn expiring(credentials: Credentials, at: SystemTime) -> Self {
+        Self {
+            credentials,
+            expires_at: Some(at),
+        }
+    }
+}
+
+/// Why no credentials could be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// Nothing was configured where the provider looked.
+    #[error("no credentials found; looked at {}", .looked_at.join(", "))]
+    NotConfigured {
+        /// What was looked at, in order.
+        looked_at: Vec<String>,
+    },
+    /// Something is configured but unusable (half set, unreadable, malformed).
+    #[error("credentials in {source_name} are unusable: {reason}")]
+    Invalid {
+        /// Where they were found.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl CredentialsError {
+    fn not_configured(what: impl Into<String>) -> Self {
+        Self::NotConfigured {
+            looked_at: vec![what.into()],
+        }
+    }
+
+    fn invalid(source_name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            source_name: source_name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether nothing was configured (as opposed to configured but broken).
+    pub fn is_not_configured(&self) -> bool {
+        matches!(self, Self::NotConfigured { .. })
+    }
+}
+
+/// Provides credentials, possibly asynchronously (e.g. from STS). Dyn-compatible.
+///
+/// ```
+/// use live_api::{CredentialsError, ProvideCredentials, ProvidedCredentials};
+/// use live_transport::BoxFuture;
+///
+/// #[derive(Debug)]
+/// struct FromVault;
+///
+/// impl ProvideCredentials for FromVault {
+///     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+///         Box::pin(async {
+///             let creds = volc_sign::Credentials::new("AKTPexample", "secret").unwrap()
+///                 .with_session_token("STS2token").unwrap();
+///             let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+///             Ok(ProvidedCredentials::expiring(creds, expires))
+///         })
+///     }
+/// }
+/// ```
+pub trait ProvideCredentials: Send + Sync + fmt::Debug {
+    /// The credentials to sign the next request with.
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>>;
+}
+
+impl ProvideCredentials for ProvidedCredentials {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        let c = self.clone();
+        Box::pin(async move { Ok(c) })
+    }
+}
+
+impl ProvideCredentials for Credentials {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        let c = ProvidedCredentials::new(self.clone());
+        Box::pin(async move { Ok(c) })
+    }
+}
+
+/// Reads an environment variable (injectable for tests).
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+fn process_env() -> EnvLookup {
+    Arc::new(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
+/// Credentials from environment variables: `VOLCENGINE_ACCESS_KEY`, `VOLCENGINE_SECRET_KEY`
+/// and optional `VOLCENGINE_SESSION_TOKEN` (the new-generation SDKs), else `VOLC_ACCESSKEY`
+/// and `VOLC_SECRETKEY` (the older SDKs). One of a pair without the other is an error.
+#[derive(Clone)]
+pub struct EnvCredentials {
+    env: EnvLookup,
+}
+
+impl fmt::Debug for EnvCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnvCredentials")
+    }
+}
+
+impl Default for EnvCredentials {
+    fn default() -> Self {
+        Self { env: process_env() }
+    }
+}
+
+impl EnvCredentials {
+    /// Reads the process environment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads through `lookup` instead of the process environment.
+    pub fn with_lookup(lookup: EnvLookup) -> Self {
+        Self { env: lookup }
+    }
+
+    fn pair(
+        &self,
+        ak_name: &str,
+        sk_name: &str,
+        token_name: Option<&str>,
+    ) -> Result<ProvidedCredentials, CredentialsError> {
+        let source = format!("${ak_name}/${sk_name}");
+        let (ak, sk) = match ((self.env)(ak_name), (self.env)(sk_name)) {
+            (None, None) => return Err(CredentialsError::not_configured(source)),
+            (Some(_), None) => {
+                return Err(CredentialsError::invalid(
+                    source,
+                    format!("{ak_name} is set but {sk_name} is not"),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(CredentialsError::invalid(
+                    source,
+                    format!("{sk_name} is set but {ak_name} is not"),
+                ))
+            }
+            (Some(ak), Some(sk)) => (ak, sk),
+        };
+        let mut creds = Credentials::new(ak, sk)
+            .map_err(|e| CredentialsError::invalid(&source, e.to_string()))?;
+        if let Some(token) = token_name.and_then(|t| (self.env)(t)) {
+            creds = creds
+                .with_session_token(token)
+                .map_err(|e| CredentialsError::invalid(&source, e.to_string()))?;
+        }
+        Ok(ProvidedCredentials::new(creds))
+    }
+
+    fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
+        match self.pair(
+            "VOLCENGINE_ACCESS_KEY",
+            "VOLCENGINE_SECRET_KEY",
+            Some("VOLCENGINE_SESSION_TOKEN"),
+        ) {
+            Err(CredentialsError::NotConfigured { mut looked_at }) => {
+                match self.pair("VOLC_ACCESSKEY", "VOLC_SECRETKEY", None) {
+                    Err(CredentialsError::NotConfigured { looked_at: more }) => {
+                        looked_at.extend(more);
+                        Err(CredentialsError::NotConfigured { looked_at })
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+impl ProvideCredentials for EnvCredentials {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        let result = self.read();
+        Box::pin(async move { result })
+    }
+}
+
+/// The largest credentials file read.
+const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+fn read_small(path: &Path) -> Result<Option<String>, CredentialsError> {
+    let shown = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CredentialsError::invalid(shown, e.to_string())),
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(CredentialsError::invalid(
+            shown,
+            "the file is larger than 64 KiB",
+        ));
+    }
+    std::fs::read_to_string(path)
+        .map(Some)
+        .map_err(|e| CredentialsError::invalid(shown, e.to_string()))
+}
+
+/// `~/.volc/credentials`: INI with a `[default]` section holding `access_key_id`,
+/// `secret_access_key` and optionally `session_token` (the Python SDK's file).
+#[derive(Debug, Clone)]
+pub struct ProfileFileCredentials {
+    path: PathBuf,
+}
+
+impl ProfileFileCredentials {
+    /// Reads `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
+        let shown = self.path.display().to_string();
+        let Some(text) = read_small(&self.path)? else {
+            return Err(CredentialsError::not_configured(shown));
+        };
+        let mut section = String::new();
+        let mut values = std::collections::HashMap::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.trim().to_owned();
+                continue;
+            }
+            if section != "default" {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                return Err(CredentialsError::invalid(
+                    shown,
+                    format!("not a key = value line in [default]: {:?}", k_only(line)),
+                ));
+            };
+            values.insert(k.trim().to_owned(), v.trim().to_owned());
+        }
+        let get = |k: &str| values.get(k).filter(|v| !v.is_empty()).cloned();
+        let (ak, sk) = match (get("access_key_id"), get("secret_access_key")) {
+            (Some(ak), Some(sk)) => (ak, sk),
+            (None, None) => {
+                return Err(CredentialsError::invalid(
+                    shown,
+                    "[default] has no access_key_id and secret_access_key",
+                ))
+            }
+            _ => {
+                return Err(CredentialsError::invalid(
+                    shown,
+                    "[default] needs both access_key_id and secret_access_key",
+                ))
+            }
+        };
+        let mut creds = Credentials::new(ak, sk)
+            .map_err(|e| CredentialsError::invalid(&shown, e.to_string()))?;
+        if let Some(token) = get("session_token") {
+            creds = creds
+                .with_session_token(token)
+                .map_err(|e| CredentialsError::invalid(&shown, e.to_string()))?;
+        }
+        Ok(ProvidedCredentials::new(creds))
+    }
+}
+
+/// The key of a malformed line, never its value (it may be a secret).
+fn k_only(line: &str) -> String {
+    line.chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(32)
+        .collect()
+}
+
+impl ProvideCredentials for ProfileFileCredentials {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        let result = self.read();
+        Box::pin(async move { result })
+    }
+}
+
+/// `~/.volc/config`: JSON `{"ak": …, "sk": …}` (Go, Java, Python, PHP SDKs), or
+/// `{"VOLC_ACCESSKEY": …, "VOLC_SECRETKEY": …}` (the Node SDK).
+#[derive(Debug, Clone)]
+pub struct ConfigFileCredentials {
+    path: PathBuf,
+}
+
+impl ConfigFileCredentials {
+    /// Reads `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
+        let shown = self.path.display().to_string();
+        let Some(text) = read_small(&self.path)? else {
+            return Err(CredentialsError::not_configured(shown));
+        };
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|_| CredentialsError::invalid(&shown, "the file is not JSON"))?;
+        let field = |names: [&str; 2]| {
+            names
+                .iter()
+                .find_map(|n| {
+                    value
+                        .get(n)
+                        .and_then(|v| v.as_str())
+                        .filter(|v| !v.is_empty())
+                })
+                .map(str::to_owned)
+        };
+        match (
+            field(["ak", "VOLC_ACCESSKEY"]),
+            field(["sk", "VOLC_SECRETKEY"]),
+        ) {
+            (Some(ak), Some(sk)) => Credentials::new(ak, sk)
+                .map(ProvidedCredentials::new)
+                .map_err(|e| CredentialsError::invalid(&shown, e.to_string())),
+            _ => Err(CredentialsError::invalid(
+                shown,
+                "the file needs both \"ak\" and \"sk\"",
+            )),
+        }
+    }
+}
+
+impl ProvideCredentials for ConfigFileCredentials {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        let result = self.read();
+        Box::pin(async move { result })
+    }
+}
+
+/// Tries providers in order: the first that has credentials wins; one that is configured but
+/// broken stops the chain with its error (it is never skipped silently); when none is
+/// configured, the error lists everything looked at.
+#[derive(Debug, Clone)]
+pub struct CredentialsChain {
+    providers: Vec<Arc<dyn ProvideCredentials>>,
+}
+
+impl CredentialsChain {
+    /// A chain of `providers`, tried in order.
+    pub fn new(providers: Vec<Arc<dyn ProvideCredentials>>) -> Self {
+        Self { providers }
+    }
+
+    /// The default order: the environment (`VOLCENGINE_*`, then `VOLC_*`), then
+    /// `$HOME/.volc/credentials`, then `$HOME/.volc/config`.
+    pub fn default_chain() -> Self {
+        let env = process_env();
+        let home = env("HOME").map(PathBuf::from);
+        Self::for_env_and_home(env, home)
+    }
+
+    /// The default order, reading the environment through `env` and files under `home`.
+    pub fn for_env_and_home(env: EnvLookup, home: Option<PathBuf>) -> Self {
+        let mut providers: Vec<Arc<dyn ProvideCredentials>> =
+            vec![Arc::new(EnvCredentials::with_lookup(env))];
+        if let Some(home) = home {
+            providers.push(Arc::new(ProfileFileCredentials::new(
+                home.join(".volc").join("credentials"),
+            )));
+            providers.push(Arc::new(ConfigFileCredentials::new(
+                home.join(".volc").join("config"),
+            )));
+        }
+        Self::new(providers)
+    }
+}
+
+impl ProvideCredentials for CredentialsChain {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        Box::pin(async move {
+            let mut looked_at = Vec::new();
+            for p in &self.providers {
+                match p.provide().await {
+                    Ok(c) => return Ok(c),
+                    Err(CredentialsError::NotConfigured { looked_at: more }) => {
+                        looked_at.extend(more)
+                    }
+                    Err(broken) => return Err(broken),
+                }
+            }
+            Err(CredentialsError::NotConfigured { looked_at })
+        })
+    }
+}
+
+/// Caches another provider's credentials until `refresh_before` ahead of their expiry
+/// (default 5 minutes); long-term credentials are cached for good. Concurrent callers share
+/// one refresh.
+pub struct CachingCredentials {
+    inner: Arc<dyn ProvideCredentials>,
+    refresh_before: Duration,
+    now: Arc<dyn Fn() -> SystemTime + Send + Sync>,
+    cached: tokio::sync::Mutex<Option<ProvidedCredentials>>,
+}
+
+impl fmt::Debug for CachingCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachingCredentials")
+            .field("inner", &self.inner)
+            .field("refresh_before", &self.refresh_before)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CachingCredentials {
+    /// Caches `inner`'s credentials.
+    pub fn new(inner: Arc<dyn ProvideCredentials>) -> Self {
+        Self {
+            inner,
+            refresh_before: Duration::from_secs(300),
+            now: Arc::new(SystemTime::now),
+            cached: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Refreshes this long before expiry.
+    pub fn refresh_before(mut self, margin: Duration) -> Self {
+        self.refresh_before = margin;
+        self
+    }
+
+    /// Uses `now` as the clock (for tests).
+    pub fn with_clock(mut self, now: Arc<dyn Fn() -> SystemTime + Send + Sync>) -> Self {
+        self.now = now;
+        self
+    }
+}
+
+impl ProvideCredentials for CachingCredentials {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        Box::pin(async move {
+            let mut cached = self.cached.lock().await;
+            let fresh = |c: &ProvidedCredentials| {
+                c.expires_at
+                    .is_none_or(|at| (self.now)() + self.refresh_before < at)
+            };
+            if let Some(c) = cached.as_ref().filter(|c| fresh(c)) {
+                return Ok(c.clone());
+            }
+            let c = self.inner.provide().await?;
+            *cached = Some(c.clone());
+            Ok(c)
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! The client's one error type.
+
+use std::fmt;
+use std::time::Duration;
+
+use live_model::{ApiError, DecodeError, ErrorCode, UnexpectedResponse, ValidationError};
+use live_transport::TransportError;
+
+use crate::CredentialsError;
+
+/// Which time limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutScope {
+    /// One attempt took longer than the per-attempt timeout.
+    Attempt,
+    /// The whole operation, retries included, took longer than the operation timeout.
+    Operation,
+}
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The service answered with an error: code, `CodeN`, message, request id, HTTP status.
+    Service(ApiError),
+    /// The request could not be exchanged (connect, TLS, I/O, response too large).
+    Transport(TransportError),
+    /// A time limit ran out.
+    Timeout {
+        /// Which limit.
+        scope: TimeoutScope,
+        /// Its length.
+        after: Duration,
+    },
+    /// The answer is not a Volcengine envelope (an HTML page, empty or truncated body).
+    UnexpectedResponse(UnexpectedResponse),
+    /// The envelope's `Result` has an unexpected shape.
+    Decode(DecodeError),
+    /// The input breaks a documented rule; nothing was sent.
+    InvalidInput(ValidationError),
+    /// No usable credentials.
+    Credentials(CredentialsError),
+    /// The client's settings are unusable, or the request could not be signed.
+    Config(String),
+}
+
+/// The error of every `LiveClient` operation.
+///
+/// It says what happened and carries what support needs (code, request id, HTTP status) and
+/// how many attempts were made; it never holds a secret.
+///
+/// ```
+/// use live_api::{ErrorKind, LiveError};
+/// use live_model::{ApiError, ErrorCode};
+///
+/// let e = LiveError::from(ErrorKind::Service(ApiError::new(
+///     ErrorCode::ResourceNotFound, None, "task not found", "20240520080910ABC", 404,
+/// )));
+/// assert_eq!(e.to_string(), "ResourceNotFound: task not found (request id 20240520080910ABC, HTTP 404)");
+/// assert_eq!(e.request_id(), Some("20240520080910ABC"));
+/// assert_eq!(e.code(), Some(&ErrorCode::ResourceNotFound));
+/// assert!(!e.is_retryable());
+/// ```
+#[derive(Debug)]
+pub struct LiveError {
+    kind: ErrorKind,
+    attempts: u32,
+}
+
+impl LiveError {
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Consumes the error, returning what went wrong.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+
+    /// How many attempts were made (0 when none was: invalid input, credentials).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The service's error code.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match &self.kind {
+            ErrorKind::Service(e) => Some(&e.code),
+            _ => None,
+        }
+    }
+
+    /// The request id, when a response carried one.
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Service(e) => Some(&e.request_id),
+            ErrorKind::UnexpectedResponse(e) => e.request_id.as_deref(),
+            ErrorKind::Decode(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn http_status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::Service(e) => Some(e.http_status),
+            ErrorKind::UnexpectedResponse(e) => Some(e.http_status),
+            ErrorKind::Decode(e) => Some(e.http_status),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed later: transient service codes, throttling, HTTP
+    /// 429/500/502/503/504, connection failures and timeouts.
+    pub fn is_retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Service(e) => e.is_retryable(),
+            ErrorKind::UnexpectedResponse(e) => {
+                matches!(e.http_status, 429 | 500 | 502 | 503 | 504)
+            }
+            ErrorKind::Transport(e) => !e.is_invalid_request() && !e.is_response_too_large(),
+            ErrorKind::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the service is throttling the caller.
+    pub fn is_throttling(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Service(e) => e.code.is_throttling() || e.http_status == 429,
+            ErrorKind::UnexpectedResponse(e) => e.http_status == 429,
+            _ => false,
+        }
+    }
+
+    /// Whether a time limit ran out (the client's, or the transport's).
+    pub fn is_timeout(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Timeout { .. } => true,
+            ErrorKind::Transport(e) => e.is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// Whether the service answered with an error.
+    pub fn is_service(&self) -> bool {
+        matches!(self.kind, ErrorKind::Service(_))
+    }
+
+    /// Whether the input was refused before sending.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self.kind, ErrorKind::InvalidInput(_))
+    }
+
+    /// Whether credentials were missing or unusable.
+    pub fn is_credentials(&self) -> bool {
+        matches!(self.kind, ErrorKind::Credentials(_))
+    }
+}
+
+impl From<ErrorKind> for LiveError {
+    fn from(kind: ErrorKind) -> Self {
+        Self { kind, attempts: 0 }
+    }
+}
+
+impl From<live_model::Error> for LiveError {
+    fn from(e: live_model::Error) -> Self {
+        let kind = match e {
+            live_model::Error::Api(e) => ErrorKind::Service(e),
+            live_model::Error::UnexpectedResponse(e) => ErrorKind::UnexpectedResponse(e),
+            live_model::Error::Decode(e) => ErrorKind::Decode(e),
+            live_model::Error::Validation(e) => ErrorKind::InvalidInput(e),
+            other => ErrorKind::Config(other.to_string()),
+        };
+        kind.into()
+    }
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Service(e) => write!(f, "{e}")?,
+            ErrorKind::Transport(e) => write!(f, "{e}")?,
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Attempt,
+                after,
+            } => write!(f, "timeout: no answer within {after:?} (per-attempt limit)")?,
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Operation,
+                after,
+            } => write!(f, "timeout: the operation did not finish within {after:?}")?,
+            ErrorKind::UnexpectedResponse(e) => write!(f, "{e}")?,
+            ErrorKind::Decode(e) => write!(f, "{e}")?,
+            ErrorKind::InvalidInput(e) => write!(f, "{e} (nothing was sent)")?,
+            ErrorKind::Credentials(e) => write!(f, "{e}")?,
+            ErrorKind::Config(m) => write!(f, "invalid client settings: {m}")?,
+        }
+        if self.attempts > 1 {
+            write!(f, "; gave up after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LiveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Service(e) => Some(e),
+            ErrorKind::Transport(e) => Some(e),
+            ErrorKind::UnexpectedResponse(e) => Some(e),
+            ErrorKind::Decode(e) => Some(e),
+            ErrorKind::InvalidInput(e) => Some(e),
+            ErrorKind::Credentials(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `LiveClient`: the client of Volcengine Live's pull-record-task API (`2023-01-01`).
+//!
+//! Every call is validated before sending, signed afresh for each attempt, retried only when
+//! that is safe and useful, bounded by timeouts, and answered with typed results or one
+//! [`LiveError`] that carries the code, message, request id and HTTP status. Nothing secret
+//! is ever logged or shown.
+//!
+//! # Five lines
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! # let endpoint = emulator.base_url();
+//! # let (ak, sk) = (live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY);
+//! use live_api::LiveClient;
+//!
+//! let client = LiveClient::builder().endpoint(endpoint).credentials(live_api::Credentials::new(ak, sk)?).build()?;
+//! let out = client.get_pull_record_task().task_id("5b903f78c7f5ae*******01f6fe2eea").send().await?;
+//! println!("{} is {} (request id {})", out.task.task_id, out.task.status, out.request_id());
+//! # assert_eq!(out.task.app, "live");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Against the real service, `LiveClient::from_env()?` uses `https://live.volcengineapi.com`
+//! and credentials from the environment or `~/.volc` ([`CredentialsChain::default_chain`]).
+//!
+//! # Errors
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! # let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
+//! #     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?).build()?;
+//! let err = client.get_pull_record_task().task_id("no-such-task").send().await.unwrap_err();
+//! assert_eq!(err.code().map(|c| c.as_str()), Some("ResourceNotFound"));
+//! assert_eq!(err.http_status(), Some(404));
+//! assert!(err.request_id().is_some());
+//! assert!(!err.is_retryable());
+//! // "ResourceNotFound: task no-such-task not found (request id …, HTTP 404)"
+//! println!("{err}");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Retries and timeouts
+//!
+//! See [`RetryPolicy`]: by default 3 attempts with exponential backoff and full jitter, each
+//! wait capped, `Retry-After` honoured; only connection failures, timeouts, HTTP
+//! 429/500/502/503/504 and retryable codes (including `CommonErr` with HTTP 200) are retried,
+//! and a create only when it cannot have reached the service. Timeouts: connect 5 s, each
+//! attempt 10 s, the whole operation 30 s ([`LiveClientBuilder`]).
+//!
+//! # Tracing
+//!
+//! A span `live.operation` per call (action, attempts, request id, outcome) and
+//! `live.attempt` per attempt; at debug level, the redacted canonical request and string to
+//! sign. Never the secret key, session token, signature or `Authorization`.
+
+mod client;
+mod credentials;
+mod error;
+mod ops;
+mod retry;
+
+pub use client::{LiveClient, LiveClientBuilder, SigningClock};
+pub use credentials::{
+    CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
+    EnvLookup, ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
+};
+pub use error::{ErrorKind, LiveError, TimeoutScope};
+pub use ops::{
+    CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
+    ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
+    StopPullRecordTaskOutput, Tasks,
+};
+pub use retry::{Jitter, RetryPolicy, Sleep, TokioSleep};
+
+pub use live_model as model;
+pub use volc_sign::Credentials;

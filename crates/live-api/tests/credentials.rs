@@ -1,0 +1,302 @@
+//! Credentials from each source, the chain order, "not configured" versus "broken", STS
+//! tokens sent and signed, caching until expiry, and no secret in Debug, errors or logs.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use live_api::{
+    CachingCredentials, ConfigFileCredentials, Credentials, CredentialsChain, CredentialsError,
+    EnvCredentials, LiveClient, ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
+};
+use live_transport::test_util::CannedTransport;
+use live_transport::BoxFuture;
+
+const SECRET: &str = "SECRET-must-not-leak";
+const TOKEN: &str = "STS-TOKEN-must-not-leak";
+
+fn env(pairs: &[(&str, &str)]) -> live_api::EnvLookup {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Arc::new(move |k| map.get(k).cloned())
+}
+
+fn home() -> tempdir::Dir {
+    tempdir::Dir::new()
+}
+
+/// A throwaway directory under the system temp dir, removed on drop.
+mod tempdir {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub struct Dir(PathBuf);
+    static N: AtomicUsize = AtomicUsize::new(0);
+
+    impl Dir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!(
+                "live-api-creds-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(p.join(".volc")).unwrap();
+            Self(p)
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+        pub fn write(&self, name: &str, text: &str) {
+            std::fs::write(self.0.join(".volc").join(name), text).unwrap();
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+async fn ak(p: &dyn ProvideCredentials) -> Result<String, CredentialsError> {
+    p.provide()
+        .await
+        .map(|c| c.credentials.access_key_id().to_owned())
+}
+
+#[tokio::test]
+async fn environment_sources_in_order() {
+    let both = env(&[
+        ("VOLCENGINE_ACCESS_KEY", "AK-new"),
+        ("VOLCENGINE_SECRET_KEY", SECRET),
+        ("VOLCENGINE_SESSION_TOKEN", TOKEN),
+        ("VOLC_ACCESSKEY", "AK-old"),
+        ("VOLC_SECRETKEY", SECRET),
+    ]);
+    let c = EnvCredentials::with_lookup(both).provide().await.unwrap();
+    assert_eq!(c.credentials.access_key_id(), "AK-new");
+    assert_eq!(c.credentials.session_token(), Some(TOKEN));
+    let old = env(&[("VOLC_ACCESSKEY", "AK-old"), ("VOLC_SECRETKEY", SECRET)]);
+    assert_eq!(
+        ak(&EnvCredentials::with_lookup(old)).await.unwrap(),
+        "AK-old"
+    );
+    let half = env(&[("VOLCENGINE_ACCESS_KEY", "AK")]);
+    let err = EnvCredentials::with_lookup(half)
+        .provide()
+        .await
+        .unwrap_err();
+    assert!(!err.is_not_configured(), "half set is broken, not absent");
+    assert!(err.to_string().contains("VOLCENGINE_SECRET_KEY is not"));
+    let none = EnvCredentials::with_lookup(env(&[]))
+        .provide()
+        .await
+        .unwrap_err();
+    assert!(none.is_not_configured());
+}
+
+#[tokio::test]
+async fn files_and_the_chain() {
+    let h = home();
+    h.write("credentials", "# comment\n[other]\naccess_key_id = AK-other\n[default]\naccess_key_id = AK-ini\nsecret_access_key = SECRET-must-not-leak\n");
+    h.write("config", r#"{"ak":"AK-json","sk":"SECRET-must-not-leak"}"#);
+    let creds_path = h.path().join(".volc/credentials");
+    let config_path = h.path().join(".volc/config");
+    assert_eq!(
+        ak(&ProfileFileCredentials::new(&creds_path)).await.unwrap(),
+        "AK-ini"
+    );
+    assert_eq!(
+        ak(&ConfigFileCredentials::new(&config_path)).await.unwrap(),
+        "AK-json"
+    );
+
+    // Environment first, then the INI file, then the JSON file.
+    let chain = CredentialsChain::for_env_and_home(
+        env(&[("VOLC_ACCESSKEY", "AK-env"), ("VOLC_SECRETKEY", SECRET)]),
+        Some(h.path().into()),
+    );
+    assert_eq!(ak(&chain).await.unwrap(), "AK-env");
+    let chain = CredentialsChain::for_env_and_home(env(&[]), Some(h.path().into()));
+    assert_eq!(ak(&chain).await.unwrap(), "AK-ini");
+    std::fs::remove_file(&creds_path).unwrap();
+    assert_eq!(ak(&chain).await.unwrap(), "AK-json");
+    // The Node SDK's key names.
+    h.write(
+        "config",
+        r#"{"VOLC_ACCESSKEY":"AK-node","VOLC_SECRETKEY":"SECRET-must-not-leak"}"#,
+    );
+    assert_eq!(ak(&chain).await.unwrap(), "AK-node");
+
+    // Configured but broken stops the chain, naming the file, never the secret.
+    h.write("config", r#"{"ak":"AK-json""#);
+    let err = chain.provide().await.unwrap_err();
+    assert!(!err.is_not_configured());
+    assert!(err.to_string().contains(".volc/config"), "{err}");
+    h.write(
+        "credentials",
+        "[default]\naccess_key_id = AK\nsecret_access_key\n",
+    );
+    let err = chain.provide().await.unwrap_err();
+    assert!(
+        err.to_string().contains(".volc/credentials") && !err.to_string().contains(SECRET),
+        "{err}"
+    );
+
+    // Nothing anywhere: one error naming everything looked at.
+    let empty = home();
+    let err = CredentialsChain::for_env_and_home(env(&[]), Some(empty.path().into()))
+        .provide()
+        .await
+        .unwrap_err();
+    let CredentialsError::NotConfigured { looked_at } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(looked_at.len(), 4, "{looked_at:?}");
+    assert!(err.to_string().starts_with("no credentials found; looked at $VOLCENGINE_ACCESS_KEY/$VOLCENGINE_SECRET_KEY, $VOLC_ACCESSKEY/$VOLC_SECRETKEY, "));
+}
+
+#[tokio::test]
+async fn missing_credentials_fail_before_sending_anything() {
+    let canned = Arc::new(CannedTransport::new());
+    let empty = home();
+    let c = LiveClient::builder()
+        .credentials(CredentialsChain::for_env_and_home(
+            env(&[]),
+            Some(empty.path().into()),
+        ))
+        .transport(canned.clone())
+        .build()
+        .unwrap();
+    let err = c
+        .get_pull_record_task()
+        .task_id("t")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_credentials(), "{err}");
+    assert!(
+        canned.requests().is_empty(),
+        "never a request signed with empty keys"
+    );
+}
+
+#[derive(Debug)]
+struct CountingSts {
+    calls: AtomicUsize,
+    now: Arc<Mutex<SystemTime>>,
+}
+
+impl ProvideCredentials for CountingSts {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let expires = *self.now.lock().unwrap() + Duration::from_secs(3600);
+        Box::pin(async move {
+            let c = Credentials::new(format!("AKTP{n}"), SECRET)
+                .unwrap()
+                .with_session_token(TOKEN)
+                .unwrap();
+            Ok(ProvidedCredentials::expiring(c, expires))
+        })
+    }
+}
+
+#[tokio::test]
+async fn sts_is_cached_until_shortly_before_expiry_and_the_token_is_signed() {
+    let now = Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
+    let sts = Arc::new(CountingSts {
+        calls: AtomicUsize::new(0),
+        now: now.clone(),
+    });
+    let clock = now.clone();
+    let cached =
+        CachingCredentials::new(sts.clone()).with_clock(Arc::new(move || *clock.lock().unwrap()));
+    for _ in 0..3 {
+        assert_eq!(ak(&cached).await.unwrap(), "AKTP0");
+    }
+    *now.lock().unwrap() += Duration::from_secs(3600 - 299); // inside the 5-minute margin
+    assert_eq!(ak(&cached).await.unwrap(), "AKTP1");
+    assert_eq!(sts.calls.load(Ordering::SeqCst), 2);
+
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(200, r#"{"ResponseMetadata":{"RequestId":"r"}}"#);
+    let c = LiveClient::builder()
+        .credentials(cached)
+        .transport(canned.clone())
+        .build()
+        .unwrap();
+    c.stop_pull_record_task().task_id("t").send().await.unwrap();
+    let req = &canned.requests()[0];
+    assert_eq!(req.headers()["x-security-token"], TOKEN);
+    let auth = req.headers()["authorization"].to_str().unwrap();
+    assert!(
+        auth.contains("SignedHeaders=content-type;host;x-content-sha256;x-date;x-security-token,"),
+        "{auth}"
+    );
+}
+
+#[tokio::test]
+async fn no_secret_in_debug_errors_or_logs() {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || Writer(sink.clone()))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let creds = Credentials::new("AKLTvisible", SECRET)
+        .unwrap()
+        .with_session_token(TOKEN)
+        .unwrap();
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(401, r#"{"ResponseMetadata":{"RequestId":"r-401","Error":{"Code":"SignatureDoesNotMatch","Message":"bad"}}}"#);
+    let builder = LiveClient::builder()
+        .credentials(creds.clone())
+        .transport(canned.clone());
+    let builder_debug = format!("{builder:?}");
+    let c = builder.build().unwrap();
+    let err = c
+        .get_pull_record_task()
+        .task_id("t")
+        .send()
+        .await
+        .unwrap_err();
+    let auth = canned.requests()[0].headers()["authorization"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let signature = auth.rsplit("Signature=").next().unwrap().to_owned();
+    let log = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("live.operation") && log.contains("x-security-token:<redacted>"),
+        "{log}"
+    );
+    for shown in [
+        format!("{c:?}"),
+        builder_debug,
+        format!("{err}"),
+        format!("{err:?}"),
+        format!("{creds:?}"),
+        log,
+    ] {
+        for secret in [SECRET, TOKEN, signature.as_str(), auth.as_str()] {
+            assert!(!shown.contains(secret), "secret shown in {shown}");
+        }
+    }
+}
+
+struct Writer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

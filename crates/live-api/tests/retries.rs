@@ -1,0 +1,334 @@
+//! Retries, timeouts and failure shapes: with the test doubles (no network) and against the
+//! emulator's faults.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use live_api::{
+    Credentials, ErrorKind, LiveClient, LiveClientBuilder, RetryPolicy, Sleep, TimeoutScope,
+};
+use live_emulator::{
+    Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
+    EXAMPLE_TASK_ID,
+};
+use live_transport::test_util::{CannedTransport, FailingTransport, NeverTransport};
+use live_transport::{BoxFuture, ErrorKind as TransportKind, HttpTransport};
+
+/// Records the waits instead of sleeping.
+#[derive(Debug, Default)]
+struct RecordSleep(Mutex<Vec<Duration>>);
+
+impl Sleep for RecordSleep {
+    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
+        self.0.lock().unwrap().push(d);
+        Box::pin(async {})
+    }
+}
+
+const OK: &str = r#"{"ResponseMetadata":{"RequestId":"r-ok","Action":"GetPullRecordTask"},"Result":{"TaskId":"t","StartTime":"","EndTime":"","Vhost":"v","Domain":"d","App":"a","Stream":"s","Status":"生效中"}}"#;
+const CREATED: &str = r#"{"ResponseMetadata":{"RequestId":"r-ok"},"Result":{"TaskId":"new"}}"#;
+
+fn error_body(code: &str) -> String {
+    format!(
+        r#"{{"ResponseMetadata":{{"RequestId":"r-{code}","Error":{{"Code":"{code}","Message":"m"}}}}}}"#
+    )
+}
+
+fn builder(transport: Arc<dyn HttpTransport>, sleep: Arc<RecordSleep>) -> LiveClientBuilder {
+    LiveClient::builder()
+        .endpoint("https://live.volcengineapi.com")
+        .credentials(Credentials::new("AKLTtest", "secret").unwrap())
+        .transport(transport)
+        .retry(RetryPolicy::default().jitter(Arc::new(|ceiling| ceiling)))
+        .sleep(sleep)
+}
+
+fn get(c: &LiveClient) -> live_api::GetPullRecordTask {
+    c.get_pull_record_task().task_id("t")
+}
+
+#[tokio::test]
+async fn succeeds_after_retryable_failures_with_backoff() {
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(502, "<html>bad gateway</html>");
+    canned.push_status(200, error_body("CommonErr"));
+    canned.push_status(200, OK);
+    let sleep = Arc::new(RecordSleep::default());
+    let c = builder(canned.clone(), sleep.clone()).build().unwrap();
+    let out = get(&c).send().await.unwrap();
+    assert_eq!(out.request_id(), "r-ok");
+    assert_eq!(canned.requests().len(), 3);
+    assert_eq!(
+        *sleep.0.lock().unwrap(),
+        [Duration::from_millis(100), Duration::from_millis(200)]
+    );
+}
+
+#[tokio::test]
+async fn never_retries_what_cannot_succeed() {
+    for code in [
+        "InvalidParam",
+        "InvalidParam.BindError",
+        "RequestForbidden",
+        "RequestForbidden.AccountIDNotAllow",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKey",
+        "AccessDenied",
+        "ResourceNotFound",
+    ] {
+        let canned = Arc::new(CannedTransport::new());
+        canned.push_status(400, error_body(code));
+        let c = builder(canned.clone(), Arc::default()).build().unwrap();
+        let err = get(&c).send().await.unwrap_err();
+        assert_eq!(err.code().unwrap().as_str(), code);
+        assert_eq!(canned.requests().len(), 1, "{code} is not retried");
+        assert_eq!(err.attempts(), 1);
+    }
+}
+
+#[tokio::test]
+async fn attempts_are_bounded_and_counted() {
+    let canned = Arc::new(CannedTransport::new());
+    for _ in 0..10 {
+        canned.push_status(503, error_body("InternalError"));
+    }
+    let sleep = Arc::new(RecordSleep::default());
+    let c = builder(canned.clone(), sleep.clone()).build().unwrap();
+    let err = get(&c).send().await.unwrap_err();
+    assert_eq!(canned.requests().len(), 3);
+    assert_eq!(err.attempts(), 3);
+    assert!(
+        err.to_string().ends_with("; gave up after 3 attempts"),
+        "{err}"
+    );
+    assert_eq!(sleep.0.lock().unwrap().len(), 2);
+
+    let none = builder(canned.clone(), Arc::default())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let before = canned.requests().len();
+    get(&none).send().await.unwrap_err();
+    assert_eq!(canned.requests().len(), before + 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_too_long_is_not_waited_for() {
+    let canned = Arc::new(CannedTransport::new());
+    let mut throttled = http::Response::new(Bytes::from(error_body("FlowLimitExceeded")));
+    *throttled.status_mut() = http::StatusCode::TOO_MANY_REQUESTS;
+    throttled
+        .headers_mut()
+        .insert("retry-after", "3".parse().unwrap());
+    canned.push_response(throttled);
+    canned.push_status(200, OK);
+    let sleep = Arc::new(RecordSleep::default());
+    let c = builder(canned.clone(), sleep.clone()).build().unwrap();
+    get(&c).send().await.unwrap();
+    assert_eq!(*sleep.0.lock().unwrap(), [Duration::from_secs(3)]);
+
+    let mut long = http::Response::new(Bytes::from(error_body("FlowLimitExceeded")));
+    *long.status_mut() = http::StatusCode::TOO_MANY_REQUESTS;
+    long.headers_mut()
+        .insert("retry-after", "3600".parse().unwrap());
+    canned.push_response(long);
+    let err = get(&c).send().await.unwrap_err();
+    assert!(err.is_throttling());
+    assert_eq!(err.attempts(), 1);
+}
+
+#[tokio::test]
+async fn create_is_retried_only_when_it_cannot_have_reached_the_server() {
+    // Connect failure: nothing was sent, so it is retried.
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(200, CREATED);
+    let flaky = Arc::new(FailingTransport::new(
+        canned.clone(),
+        1,
+        TransportKind::Connect,
+    ));
+    let c = builder(flaky, Arc::default()).build().unwrap();
+    let create = |c: &LiveClient| {
+        c.create_pull_record_task()
+            .domain("d.com")
+            .app("live")
+            .stream("s")
+            .stream_url("http://d.com/live/s.flv")
+    };
+    assert_eq!(create(&c).send().await.unwrap().task_id, "new");
+
+    // An I/O error or a 502 may have reached it: not retried.
+    for outcome in [0, 1] {
+        let canned = Arc::new(CannedTransport::new());
+        if outcome == 0 {
+            canned.push_error(live_transport::TransportError::new(
+                TransportKind::Io,
+                "reset",
+            ));
+        } else {
+            canned.push_status(502, "<html></html>");
+        }
+        canned.push_status(200, CREATED);
+        let c = builder(canned.clone(), Arc::default()).build().unwrap();
+        assert!(create(&c).send().await.is_err());
+        assert_eq!(canned.requests().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn each_attempt_is_signed_afresh() {
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(500, error_body("InternalError"));
+    canned.push_status(200, OK);
+    let ticks = Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_716_192_550)));
+    let clock = ticks.clone();
+    let c = builder(canned.clone(), Arc::default())
+        .signing_clock(Arc::new(move || {
+            let mut t = clock.lock().unwrap();
+            *t += Duration::from_secs(1);
+            *t
+        }))
+        .build()
+        .unwrap();
+    get(&c).send().await.unwrap();
+    let requests = canned.requests();
+    let (a, b) = (&requests[0], &requests[1]);
+    assert_ne!(a.headers()["x-date"], b.headers()["x-date"]);
+    assert_ne!(a.headers()["authorization"], b.headers()["authorization"]);
+    assert_eq!(a.headers()["x-date"], "20240520T080911Z");
+    let _ = SystemTime::now();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_never_waits_forever() {
+    let never = Arc::new(NeverTransport::new());
+    let c = builder(never.clone(), Arc::default())
+        .sleep(Arc::new(live_api::TokioSleep))
+        .attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let err = get(&c).send().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(
+        started.elapsed() <= Duration::from_secs(5),
+        "bounded by the operation timeout"
+    );
+    assert!(
+        never.calls() >= 2,
+        "timed-out attempts of a get are retried"
+    );
+
+    // With room for every attempt, the last one's timeout is reported, with the count.
+    let roomy = builder(never.clone(), Arc::default())
+        .attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let err = get(&roomy).send().await.unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Attempt,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.attempts(), 3);
+
+    let one = builder(never.clone(), Arc::default())
+        .attempt_timeout(Duration::from_secs(60))
+        .operation_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let err = get(&one).send().await.unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Operation,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+fn emulator_client(e: &Emulator) -> LiveClient {
+    LiveClient::builder()
+        .endpoint(e.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
+        .retry(RetryPolicy::default().jitter(Arc::new(|_| Duration::ZERO)))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn survives_emulator_faults_and_types_the_rest() {
+    let e = Emulator::start(EmulatorConfig::new().rate_limit(false))
+        .await
+        .unwrap();
+    let c = emulator_client(&e);
+    e.inject(FaultRule::next(1, FaultKind::Html502));
+    e.inject(FaultRule::next(1, FaultKind::CloseConnection));
+    let out = c
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.task.app, "live");
+
+    let once = LiveClient::builder()
+        .endpoint(e.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    e.inject(FaultRule::next(1, FaultKind::TruncatedBody));
+    let err = once
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::UnexpectedResponse(_)),
+        "{err}"
+    );
+    e.inject(FaultRule::next(1, FaultKind::Html502));
+    let err = once
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status(), Some(502));
+    assert!(err.is_retryable());
+    e.inject(FaultRule::next(1, FaultKind::CloseConnection));
+    let err = once
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Transport(_)), "{err}");
+    e.inject(FaultRule::next(
+        1,
+        FaultKind::Throttle {
+            retry_after_secs: 1,
+        },
+    ));
+    let err = once
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_throttling());
+    e.shutdown().await;
+}
