@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod bench_client;
 mod bench_emulator;
 mod bench_transport;
 mod conformance;
@@ -16,7 +17,8 @@ const USAGE: &str = "usage:
   cargo xtask conformance verify FILE   verify every vector's signed request, and three alterations
   cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor
   cargo xtask bench transport           the hyper transport vs a bare hyper-util client, concurrency 1 and 64
-  cargo xtask bench emulator            GetPullRecordTask with verification vs a bare hyper server, concurrency 64";
+  cargo xtask bench emulator            GetPullRecordTask with verification vs a bare hyper server, concurrency 64
+  cargo xtask bench client [--endpoint URL] [--concurrency C] [--requests N] [--ak AK --sk SK] [--task-id ID]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         ["bench", "sign"] => bench::sign(),
         ["bench", "transport"] => bench_transport::run(),
         ["bench", "emulator"] => bench_emulator::run(),
+        ["bench", "client", rest @ ..] => bench_client::run(rest),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -244,6 +244,9 @@ impl LiveClientBuilder {
         Ok(LiveClient {
             inner: Arc::new(Inner {
                 base: format!("{scheme}://{authority}"),
+                host_header: http::HeaderValue::from_str(&authority).map_err(|_| {
+                    config("the endpoint's host is not a valid header value".into())
+                })?,
                 host: authority,
                 version: self.version,
                 signer: Signer::new(scope),
@@ -291,6 +294,7 @@ fn default_transport(
 struct Inner {
     base: String,
     host: String,
+    host_header: http::HeaderValue,
     version: String,
     signer: Signer,
     credentials: Arc<dyn ProvideCredentials>,
@@ -370,6 +374,10 @@ impl LiveClient {
                     .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?,
             );
             let limit = self.inner.operation_timeout;
+            // A single attempt is bounded by its own, shorter timeout: no second timer needed.
+            if self.inner.retry.attempts() == 1 && self.inner.attempt_timeout <= limit {
+                return self.attempts::<O>(body, attempts.clone()).await;
+            }
             match tokio::time::timeout(limit, self.attempts::<O>(body, attempts.clone())).await {
                 Ok(result) => result,
                 Err(_) => Err(LiveError::from(ErrorKind::Timeout {
@@ -445,18 +453,27 @@ impl LiveClient {
             .provide()
             .await
             .map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?;
-        let mut request = http::Request::post(format!(
+        let uri = http::Uri::try_from(format!(
             "{}/?Action={}&Version={}",
             inner.base,
             O::ACTION,
             inner.version
         ))
-        .header(http::header::HOST, inner.host.as_str())
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .header(http::header::ACCEPT, "application/json")
-        .header(http::header::USER_AGENT, inner.user_agent.clone())
-        .body(body.clone())
         .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?;
+        let mut request = http::Request::new(body.clone());
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.insert(http::header::HOST, inner.host_header.clone());
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(http::header::USER_AGENT, inner.user_agent.clone());
         let time = SigningTime::from_system_time((inner.clock)())
             .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?;
         // Exactly what is sent: the query as written above, the signed Content-Type, the body.

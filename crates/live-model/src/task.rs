@@ -157,16 +157,22 @@ impl GetPullRecordTaskResult {
 impl<'de> Deserialize<'de> for GetPullRecordTaskResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        match map.remove("TaskDetail") {
-            Some(detail) if !detail.is_null() => Ok(Self {
-                task: PullRecordTask::deserialize(detail)
+        /// Looks for `TaskDetail` only, skipping the other fields without building them.
+        #[derive(Deserialize)]
+        struct Probe {
+            #[serde(rename = "TaskDetail", default)]
+            detail: Option<Box<serde_json::value::RawValue>>,
+        }
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let probe: Probe = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+        match probe.detail.filter(|detail| detail.get() != "null") {
+            Some(detail) => Ok(Self {
+                task: serde_json::from_str(detail.get())
                     .map_err(|e| D::Error::custom(format!("in TaskDetail: {e}")))?,
                 shape: GetShape::Nested,
             }),
-            _ => Ok(Self {
-                task: PullRecordTask::deserialize(serde_json::Value::Object(map))
-                    .map_err(D::Error::custom)?,
+            None => Ok(Self {
+                task: serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
                 shape: GetShape::Flat,
             }),
         }

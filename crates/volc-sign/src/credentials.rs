@@ -1,6 +1,7 @@
 //! Access keys: the access key id, the secret key and an optional STS session token.
 
 use std::fmt;
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
@@ -30,8 +31,15 @@ pub const MAX_SESSION_TOKEN_LEN: usize = 8192;
 /// assert!(!shown.contains("c2VjcmV0") && !shown.contains("STS2example"));
 /// # Ok::<(), volc_sign::SignError>(())
 /// ```
+///
+/// Cloning is cheap (the keys are shared, not copied).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    inner: Arc<Keys>,
+}
+
+#[derive(PartialEq, Eq)]
+struct Keys {
     access_key_id: String,
     secret_key: Zeroizing<String>,
     session_token: Option<Zeroizing<String>>,
@@ -62,9 +70,11 @@ impl Credentials {
             });
         }
         Ok(Self {
-            access_key_id,
-            secret_key,
-            session_token: None,
+            inner: Arc::new(Keys {
+                access_key_id,
+                secret_key,
+                session_token: None,
+            }),
         })
     }
 
@@ -72,7 +82,7 @@ impl Credentials {
     ///
     /// The token must be non-empty, at most [`MAX_SESSION_TOKEN_LEN`] bytes, a valid HTTP
     /// header value without leading or trailing white space.
-    pub fn with_session_token(mut self, token: impl Into<String>) -> Result<Self, SignError> {
+    pub fn with_session_token(self, token: impl Into<String>) -> Result<Self, SignError> {
         let token = Zeroizing::new(token.into());
         let reason = if token.is_empty() {
             Some("it is empty")
@@ -88,34 +98,39 @@ impl Credentials {
         if let Some(reason) = reason {
             return Err(SignError::InvalidSessionToken { reason });
         }
-        self.session_token = Some(token);
-        Ok(self)
+        Ok(Self {
+            inner: Arc::new(Keys {
+                access_key_id: self.inner.access_key_id.clone(),
+                secret_key: self.inner.secret_key.clone(),
+                session_token: Some(token),
+            }),
+        })
     }
 
     /// The access key id (not secret).
     pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        &self.inner.access_key_id
     }
 
     /// The secret key. Handle with care: never log it.
     pub fn secret_key(&self) -> &str {
-        &self.secret_key
+        &self.inner.secret_key
     }
 
     /// The STS session token, if these are temporary credentials. Never log it.
     pub fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref().map(String::as_str)
+        self.inner.session_token.as_deref().map(String::as_str)
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
+            .field("access_key_id", &self.inner.access_key_id)
             .field("secret_key", &"<redacted>")
             .field(
                 "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
+                &self.inner.session_token.as_ref().map(|_| "<redacted>"),
             )
             .finish()
     }
