@@ -1,34 +1,63 @@
-//! `cargo xtask demo`: the SDK at work, offline.
+//! `cargo xtask demo`: the SDK at work against the embedded emulator, offline.
 //!
-//! Signs the example request from Volcengine's documentation and checks it against the
-//! published signature, signs a Live GetPullRecordTask call with temporary credentials, checks
-//! it with the server-side verifier, and shows tampered, stale and presigned requests. (When
-//! the local Live emulator lands, the demo will also call it over loopback.)
+//! Starts the Live emulator on a free loopback port with its demo credential, then: checks the
+//! signer on the documentation's example, gets the documented example task, creates a task,
+//! lists, stops it, gets it again, shows a wrongly signed request refused and a call that
+//! survives injected faults by retrying; then shuts the emulator down.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use volc_sign::{
-    canonical_query_string, Credentials, Scope, SignableBody, SignableRequest, Signer, SigningTime,
-    Verifier,
+use live_api::{Credentials, LiveClient, RetryPolicy};
+use live_emulator::{
+    Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
+    EXAMPLE_TASK_ID,
 };
+use live_model::PullRecordTask;
+use volc_sign::{Scope, SignableRequest, Signer, SigningTime};
 
-/// The documentation's public example key pair.
-const DOC_AK: &str = "AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE";
-const DOC_SK: &str = "TnpCak5XWXpZV1U0WkRaaE5ERmxaR0ZpTmpjeVkyUXlZek0wTWpJMU1qWQ==";
-const DOC_SIGNATURE: &str = "28eeabbbd726b87002e0fe58ad8c1c768e619b06e2646f35b6ad7ed029a6d8a7";
+type DemoResult = Result<(), Box<dyn std::error::Error>>;
 
 fn step(n: u32, title: &str) {
     println!("\n[{n}] {title}");
 }
 
-/// What is shown of a secret value: its length only.
-fn masked(s: &str) -> String {
-    format!("<redacted, {} chars>", s.len())
+fn show(task: &PullRecordTask) {
+    println!(
+        "    {}  {} ({})  {}/{}/{}  stream {}  {} → {}",
+        task.task_id,
+        task.status.name(),
+        task.status.text(),
+        task.vhost,
+        task.domain,
+        task.app,
+        task.stream.as_deref().unwrap_or("-"),
+        if task.start_time.is_empty() {
+            "-"
+        } else {
+            &task.start_time
+        },
+        if task.end_time.is_empty() {
+            "-"
+        } else {
+            &task.end_time
+        },
+    )
 }
 
 pub fn run() -> ExitCode {
-    match demo() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("demo: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(demo()) {
         Ok(()) => {
             println!("\ndemo finished: every step behaved as expected");
             ExitCode::SUCCESS
@@ -40,15 +69,14 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn demo() -> Result<(), Box<dyn std::error::Error>> {
-    println!("volc-live demo: Volcengine request signing, offline");
+async fn demo() -> DemoResult {
+    println!("volc-live demo: the Live pull-record-task API against the local emulator (no account, no network)");
 
     step(
         1,
-        "Sign the documentation's IAM ListUsers example (service iam, not Live)",
+        "The signer reproduces the signature published in Volcengine's documentation",
     );
     let iam = Signer::new(Scope::new("cn-north-1", "iam")?);
-    let doc_creds = Credentials::new(DOC_AK, DOC_SK)?;
     let query = [
         ("Action", "ListUsers"),
         ("Version", "2018-01-01"),
@@ -59,114 +87,134 @@ fn demo() -> Result<(), Box<dyn std::error::Error>> {
         "Content-Type",
         "application/x-www-form-urlencoded; charset=utf-8",
     )];
-    let req = SignableRequest::new("GET", "iam.volcengineapi.com", "/")
+    let request = SignableRequest::new("GET", "iam.volcengineapi.com", "/")
         .query(&query)
         .headers(&headers);
-    let (out, trace) =
-        iam.sign_with_trace(&doc_creds, &req, SigningTime::parse("20201230T081805Z")?)?;
-    println!("    canonical request:");
-    for line in trace.redacted_canonical_request().lines() {
-        println!("      | {line}");
-    }
-    println!("    string to sign:");
-    for line in trace.string_to_sign().lines() {
-        println!("      | {line}");
-    }
-    let matches = out.signature() == DOC_SIGNATURE;
-    println!(
-        "    the signature {} the documentation's published signature",
-        if matches { "matches" } else { "DOES NOT match" }
-    );
-    if !matches {
+    let signed = iam.sign(
+        &Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY)?,
+        &request,
+        SigningTime::parse("20201230T081805Z")?,
+    )?;
+    if signed.signature() != "28eeabbbd726b87002e0fe58ad8c1c768e619b06e2646f35b6ad7ed029a6d8a7" {
         return Err("the documentation example did not reproduce".into());
     }
+    println!("    IAM ListUsers, 2020-12-30T08:18:05Z: the signature matches");
 
-    step(
-        2,
-        "Sign a Live GetPullRecordTask call with temporary (STS) credentials",
-    );
-    let live = Signer::new(Scope::new("cn-north-1", "live")?);
-    let sts = Credentials::new("AKTPdemoexample", "demo-secret")?
-        .with_session_token("STS2demo-session-token")?;
-    let now = SigningTime::parse("20240520T080910Z")?;
-    let uri = format!(
-        "/?{}",
-        canonical_query_string(&[("Action", "GetPullRecordTask"), ("Version", "2023-01-01")])
-    );
-    let mut request = http::Request::post(uri.as_str())
-        .header("host", "live.volcengineapi.com")
-        .header("content-type", "application/json")
-        .body(br#"{"TaskID":"5b903f78c7f5ae01f6fe2eea"}"#.to_vec())?;
-    live.sign_http(&sts, &mut request, now)?;
-    for (name, value) in request.headers() {
-        let shown = if value.is_sensitive() {
-            masked(value.to_str().unwrap_or_default())
-        } else {
-            value.to_str().unwrap_or_default().to_string()
-        };
-        println!("    {name}: {shown}");
-    }
-    println!("    (Authorization and X-Security-Token are marked sensitive and not shown)");
-
-    step(3, "Verify it as a server would");
-    let known = sts.clone();
-    let verifier =
-        Verifier::new(move |ak: &str| (ak == known.access_key_id()).then(|| known.clone()))
-            .expect_service("live");
-    let ok = verifier.verify(&request, now.to_system_time())?;
+    step(2, "Start the emulator on a free loopback port");
+    let emulator = Emulator::start(EmulatorConfig::new()).await?;
     println!(
-        "    accepted: access key {}, service {}, signed headers {}",
-        ok.access_key_id,
-        ok.service,
-        ok.signed_headers.join(";")
+        "    listening on {} (demo access key {DEMO_ACCESS_KEY_ID})",
+        emulator.base_url()
     );
+    let client = LiveClient::builder()
+        .endpoint(emulator.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY)?)
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(20)))
+        .build()?;
 
-    step(4, "Tamper with the body, and replay it 20 minutes later");
-    let mut tampered =
-        http::Request::post(uri.as_str()).body(br#"{"TaskID":"someone-else"}"#.to_vec())?;
-    *tampered.headers_mut() = request.headers().clone();
-    match verifier.verify(&tampered, now.to_system_time()) {
-        Err(e) => println!("    tampered body refused: {e} (HTTP {})", e.http_status()),
-        Ok(_) => return Err("a tampered request was accepted".into()),
-    }
-    match verifier.verify(
-        &request,
-        now.to_system_time() + Duration::from_secs(20 * 60),
-    ) {
-        Err(e) => println!("    replay refused: {e} (HTTP {})", e.http_status()),
-        Ok(_) => return Err("a stale request was accepted".into()),
-    }
+    step(3, "GetPullRecordTask: the documented example task");
+    let got = client
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await?;
+    show(&got.task);
+    println!("    request id {}", got.request_id());
 
-    step(5, "Presign a URL valid for five minutes");
-    let query = [("Action", "GetPullRecordTask"), ("Version", "2023-01-01")];
-    let presigned = live.presign(
-        &sts,
-        &SignableRequest::new("GET", "live.volcengineapi.com", "/")
-            .query(&query)
-            .body(SignableBody::Bytes(b"")),
-        now,
-        Duration::from_secs(300),
-    )?;
-    let names: Vec<&str> = presigned
-        .query()
-        .split('&')
-        .filter_map(|kv| kv.split('=').next())
-        .collect();
-    println!("    query parameters: {}", names.join(", "));
-    let url_request = http::Request::get(format!("/?{}", presigned.query()))
-        .header("host", "live.volcengineapi.com")
-        .body(Vec::new())?;
-    let ok = verifier.verify(&url_request, now.to_system_time() + Duration::from_secs(60))?;
+    step(4, "CreatePullRecordTask: record a stream from now on");
+    let created = client
+        .create_pull_record_task()
+        .vhost("example.com")
+        .domain("pull.example.com")
+        .app("live")
+        .stream("demo_stream")
+        .stream_url("http://pull.example.com/live/demo_stream.flv")
+        .send()
+        .await?;
     println!(
-        "    accepted one minute later (presigned: {})",
-        ok.presigned
+        "    created task {} (request id {})",
+        created.task_id,
+        created.request_id()
     );
-    match verifier.verify(
-        &url_request,
-        now.to_system_time() + Duration::from_secs(301),
-    ) {
-        Err(e) => println!("    refused after five minutes: {e}"),
-        Ok(_) => return Err("an expired presigned URL was accepted".into()),
+
+    step(5, "ListPullRecordTask: every task, page by page");
+    let mut tasks = client.list_pull_record_tasks().page_size(1).tasks();
+    let mut count = 0;
+    while let Some(task) = tasks.next().await {
+        show(&task?);
+        count += 1;
     }
+    println!("    {count} tasks");
+
+    step(6, "StopPullRecordTask, then GetPullRecordTask again");
+    client
+        .stop_pull_record_task()
+        .task_id(&created.task_id)
+        .send()
+        .await?;
+    let stopped = client
+        .get_pull_record_task()
+        .task_id(&created.task_id)
+        .send()
+        .await?;
+    show(&stopped.task);
+    if stopped.task.status.text() != "停用" {
+        return Err("the stopped task is not 停用".into());
+    }
+
+    step(7, "A wrongly signed request is refused");
+    let wrong = LiveClient::builder()
+        .endpoint(emulator.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, "not-the-secret")?)
+        .retry(RetryPolicy::none())
+        .build()?;
+    match wrong
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await
+    {
+        Err(e)
+            if e.code()
+                .is_some_and(|c| c.as_str() == "SignatureDoesNotMatch") =>
+        {
+            println!("    refused: {e}");
+        }
+        Err(e) => return Err(format!("refused, but not for the signature: {e}").into()),
+        Ok(_) => return Err("a wrongly signed request was accepted".into()),
+    }
+
+    step(8, "A call survives injected faults by retrying");
+    emulator.inject(FaultRule::next(1, FaultKind::Html502).for_action("GetPullRecordTask"));
+    emulator.inject(
+        FaultRule::next(
+            1,
+            FaultKind::Error {
+                code: "InternalError".into(),
+                status: None,
+                message: None,
+            },
+        )
+        .for_action("GetPullRecordTask"),
+    );
+    println!("    injected: an HTML 502 from the gateway, then InternalError (HTTP 500)");
+    let survived = client
+        .get_pull_record_task()
+        .task_id(EXAMPLE_TASK_ID)
+        .send()
+        .await?;
+    if !emulator.faults().is_empty() {
+        return Err("the faults were not all used".into());
+    }
+    println!(
+        "    third attempt answered: {} is {} (request id {})",
+        survived.task.task_id,
+        survived.task.status.name(),
+        survived.request_id()
+    );
+
+    step(9, "Shut the emulator down");
+    emulator.shutdown().await;
+    println!("    stopped");
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Project tasks: `cargo xtask demo`, `cargo xtask conformance sign|verify FILE` and
-//! `cargo xtask bench sign`.
+//! `cargo xtask bench [sign|transport|emulator|client]`.
 
 use std::process::ExitCode;
 
 mod bench;
+mod bench_all;
 mod bench_client;
 mod bench_emulator;
 mod bench_transport;
@@ -12,7 +13,8 @@ mod demo;
 mod load;
 
 const USAGE: &str = "usage:
-  cargo xtask demo                      the SDK at work, offline
+  cargo xtask demo                      the SDK at work against the embedded emulator, offline
+  cargo xtask bench                     every benchmark, and a markdown table (target/bench-results.md)
   cargo xtask conformance sign FILE     sign every vector in FILE and compare each stage
   cargo xtask conformance verify FILE   verify every vector's signed request, and three alterations
   cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["conformance", mode @ ("sign" | "verify"), file] => conformance::run(mode, file),
         ["demo"] => demo::run(),
+        ["bench"] => bench_all::run(),
         ["bench", "sign"] => bench::sign(),
         ["bench", "transport"] => bench_transport::run(),
         ["bench", "emulator"] => bench_emulator::run(),
