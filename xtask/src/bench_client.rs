@@ -19,7 +19,7 @@ use live_emulator::{
     Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
 
-use crate::load::{drive, LoadResult};
+use crate::load::{drive, runtime, LoadResult};
 
 struct Args {
     endpoint: Option<String>,
@@ -98,14 +98,6 @@ pub fn run(args: &[&str]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())
 }
 
 fn measure_client(args: &Args, endpoint: &str) -> Result<LoadResult, String> {

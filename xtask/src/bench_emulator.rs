@@ -12,7 +12,7 @@ use hyper_util::rt::TokioExecutor;
 use live_emulator::{Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY};
 use volc_sign::{Credentials, Scope, Signer, SigningTime};
 
-use crate::load::{bare_server, drive, median, GET_RESPONSE};
+use crate::load::{bare_server, drive, median, runtime, GET_RESPONSE};
 
 const CONCURRENCY: usize = 64;
 const REQUESTS: usize = 40_000;
@@ -74,21 +74,13 @@ pub fn run() -> ExitCode {
 }
 
 fn bench() -> Result<(), String> {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let server_rt = runtime()?;
     let (emulator, bare_addr) = server_rt.block_on(async {
         let e = Emulator::start(EmulatorConfig::new().rate_limit(false)).await;
         (e, bare_server(GET_RESPONSE).await)
     });
     let emulator = emulator.map_err(|e| e.to_string())?;
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client_rt = runtime()?;
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build_http();
     let to_emulator = poster(client.clone(), presigned(&emulator.base_url())?);

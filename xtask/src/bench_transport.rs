@@ -9,28 +9,26 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use live_transport::{HttpTransport, HyperTransport};
 
-use crate::load::{bare_server, drive, median, LoadResult, GET_RESPONSE};
+use crate::load::{bare_server, drive, median, runtime, LoadResult, GET_RESPONSE};
 
 const BODY: &[u8] = br#"{"TaskID":"5b903f78c7f5ae01f6fe2eea"}"#;
 const ROUNDS: usize = 5;
 
 pub fn run() -> ExitCode {
-    let Ok(server_rt) = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    else {
-        eprintln!("cannot start a runtime");
-        return ExitCode::FAILURE;
+    let server_rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
     };
     let addr = server_rt.block_on(bare_server(GET_RESPONSE));
-    let Ok(client_rt) = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    else {
-        eprintln!("cannot start a runtime");
-        return ExitCode::FAILURE;
+    let client_rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
     };
     let uri: http::Uri =
         match format!("http://{addr}/?Action=GetPullRecordTask&Version=2023-01-01").parse() {

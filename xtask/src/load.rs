@@ -45,6 +45,16 @@ pub async fn bare_server(body: &'static str) -> SocketAddr {
     addr
 }
 
+/// A Tokio runtime with one worker thread: one per side of a benchmark, so a client and a
+/// server each get a core.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))
+}
+
 /// What one load run measured.
 pub struct LoadResult {
     pub calls_per_sec: f64,

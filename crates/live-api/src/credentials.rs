@@ -101,17 +101,22 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>>;
 }
 
+/// A provider's answer that is known at once.
+fn ready(
+    result: Result<ProvidedCredentials, CredentialsError>,
+) -> BoxFuture<'static, Result<ProvidedCredentials, CredentialsError>> {
+    Box::pin(std::future::ready(result))
+}
+
 impl ProvideCredentials for ProvidedCredentials {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        let c = self.clone();
-        Box::pin(async move { Ok(c) })
+        ready(Ok(self.clone()))
     }
 }
 
 impl ProvideCredentials for Credentials {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        let c = ProvidedCredentials::new(self.clone());
-        Box::pin(async move { Ok(c) })
+        ready(Ok(ProvidedCredentials::new(self.clone())))
     }
 }
 
@@ -176,14 +181,7 @@ impl EnvCredentials {
             }
             (Some(ak), Some(sk)) => (ak, sk),
         };
-        let mut creds = Credentials::new(ak, sk)
-            .map_err(|e| CredentialsError::invalid(&source, e.to_string()))?;
-        if let Some(token) = token_name.and_then(|t| (self.env)(t)) {
-            creds = creds
-                .with_session_token(token)
-                .map_err(|e| CredentialsError::invalid(&source, e.to_string()))?;
-        }
-        Ok(ProvidedCredentials::new(creds))
+        keys(&source, ak, sk, token_name.and_then(|t| (self.env)(t)))
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
@@ -208,9 +206,23 @@ impl EnvCredentials {
 
 impl ProvideCredentials for EnvCredentials {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        let result = self.read();
-        Box::pin(async move { result })
+        ready(self.read())
     }
+}
+
+/// Long-term keys (with a session token when there is one) found in `source`.
+fn keys(
+    source: &str,
+    ak: String,
+    sk: String,
+    token: Option<String>,
+) -> Result<ProvidedCredentials, CredentialsError> {
+    let invalid = |e: volc_sign::SignError| CredentialsError::invalid(source, e.to_string());
+    let mut creds = Credentials::new(ak, sk).map_err(invalid)?;
+    if let Some(token) = token {
+        creds = creds.with_session_token(token).map_err(invalid)?;
+    }
+    Ok(ProvidedCredentials::new(creds))
 }
 
 /// The largest credentials file read.
@@ -311,8 +323,7 @@ fn k_only(line: &str) -> String {
 
 impl ProvideCredentials for ProfileFileCredentials {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        let result = self.read();
-        Box::pin(async move { result })
+        ready(self.read())
     }
 }
 
@@ -351,9 +362,7 @@ impl ConfigFileCredentials {
             field(["ak", "VOLC_ACCESSKEY"]),
             field(["sk", "VOLC_SECRETKEY"]),
         ) {
-            (Some(ak), Some(sk)) => Credentials::new(ak, sk)
-                .map(ProvidedCredentials::new)
-                .map_err(|e| CredentialsError::invalid(&shown, e.to_string())),
+            (Some(ak), Some(sk)) => keys(&shown, ak, sk, None),
             _ => Err(CredentialsError::invalid(
                 shown,
                 "the file needs both \"ak\" and \"sk\"",
@@ -364,8 +373,7 @@ impl ConfigFileCredentials {
 
 impl ProvideCredentials for ConfigFileCredentials {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        let result = self.read();
-        Box::pin(async move { result })
+        ready(self.read())
     }
 }
 

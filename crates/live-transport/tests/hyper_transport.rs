@@ -107,6 +107,25 @@ async fn serve(tls: Option<tokio_rustls::TlsAcceptor>, status: u16) -> Server {
     }
 }
 
+/// A server that answers one connection with `answer` (raw bytes) after reading the request,
+/// then closes it.
+async fn answer_once(answer: &'static [u8]) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).await;
+        let _ = s.write_all(answer).await;
+    });
+    (addr, task)
+}
+
+/// A GET of `url` with an empty body.
+fn get(url: String) -> http::Request<Bytes> {
+    http::Request::get(url).body(Bytes::new()).unwrap()
+}
+
 fn plain() -> HyperTransport {
     HyperTransport::builder()
         .allow_plain_http(true)
@@ -169,25 +188,9 @@ async fn request_and_response_pass_through_unchanged() {
 
 #[tokio::test]
 async fn response_body_is_returned() {
-    // A server whose body is not empty: a raw HTTP/1.1 answer.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let (mut s, _) = listener.accept().await.unwrap();
-        let mut buf = [0u8; 1024];
-        let _ = s.read(&mut buf).await;
-        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhello world")
-            .await
-            .unwrap();
-    });
-    let resp = plain()
-        .send(
-            http::Request::get(format!("http://{addr}/"))
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let (addr, task) =
+        answer_once(b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhello world").await;
+    let resp = plain().send(get(format!("http://{addr}/"))).await.unwrap();
     assert_eq!(resp.body(), "hello world");
     task.await.unwrap();
 }
@@ -197,9 +200,7 @@ async fn keep_alive_reuses_one_connection() {
     let server = serve(None, 200).await;
     let t = plain();
     for _ in 0..20 {
-        let req = http::Request::get(format!("http://{}/", server.addr))
-            .body(Bytes::new())
-            .unwrap();
+        let req = get(format!("http://{}/", server.addr));
         assert_eq!(t.send(req).await.unwrap().status(), 200);
     }
     assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
@@ -287,11 +288,7 @@ async fn nothing_listening_is_a_connect_error() {
         l.local_addr().unwrap().port()
     };
     let err = plain()
-        .send(
-            http::Request::get(format!("http://127.0.0.1:{port}/"))
-                .body(Bytes::new())
-                .unwrap(),
-        )
+        .send(get(format!("http://127.0.0.1:{port}/")))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect, "{err}");
@@ -322,14 +319,7 @@ async fn a_server_that_never_answers_times_out_within_the_budget() {
         .build()
         .unwrap();
     let start = Instant::now();
-    let err = t
-        .send(
-            http::Request::get(format!("http://{addr}/"))
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await
-        .unwrap_err();
+    let err = t.send(get(format!("http://{addr}/"))).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert_eq!(err.timeout_phase(), Some(TimeoutPhase::Exchange));
     assert!(err.may_have_reached_server());
@@ -372,23 +362,10 @@ async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
 
 #[tokio::test]
 async fn a_connection_closed_mid_body_is_an_io_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let (mut s, _) = listener.accept().await.unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = s.read(&mut buf).await;
-        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial")
-            .await
-            .unwrap();
-        // dropped: closed mid-body
-    });
+    // The body is cut off: the server closes after 7 of 100 bytes.
+    let (addr, task) = answer_once(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial").await;
     let err = plain()
-        .send(
-            http::Request::get(format!("http://{addr}/"))
-                .body(Bytes::new())
-                .unwrap(),
-        )
+        .send(get(format!("http://{addr}/")))
         .await
         .unwrap_err();
     assert!(err.is_io(), "{err}");
@@ -398,30 +375,14 @@ async fn a_connection_closed_mid_body_is_an_io_error() {
 
 #[tokio::test]
 async fn a_declared_body_over_the_cap_is_refused_before_reading() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let (mut s, _) = listener.accept().await.unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = s.read(&mut buf).await;
-        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000000\r\n\r\n")
-            .await
-            .unwrap();
-        let _ = s.write_all(&[b'x'; 1024]).await;
-    });
+    let (addr, task) =
+        answer_once(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000000\r\n\r\nxxxxxxxx").await;
     let t = HyperTransport::builder()
         .allow_plain_http(true)
         .max_response_bytes(1024)
         .build()
         .unwrap();
-    let err = t
-        .send(
-            http::Request::get(format!("http://{addr}/"))
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await
-        .unwrap_err();
+    let err = t.send(get(format!("http://{addr}/"))).await.unwrap_err();
     assert!(err.is_response_too_large(), "{err}");
     task.await.unwrap();
 }
@@ -456,14 +417,7 @@ async fn a_streamed_body_over_the_cap_is_refused_without_reading_it_all() {
         .max_response_bytes(1024 * 1024)
         .build()
         .unwrap();
-    let err = t
-        .send(
-            http::Request::get(format!("http://{addr}/"))
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await
-        .unwrap_err();
+    let err = t.send(get(format!("http://{addr}/"))).await.unwrap_err();
     assert!(err.is_response_too_large(), "{err}");
     let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     let produced = sent.load(Ordering::SeqCst);
