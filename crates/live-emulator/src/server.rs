@@ -440,35 +440,16 @@ async fn handle(
         .unwrap_or_default();
     let action = query.get("Action").cloned().unwrap_or_default();
     let mut access_key = String::new();
-    let outcome = match ACTIONS.iter().find(|a| **a == action) {
-        _ if action.is_empty() || !query.contains_key("Version") => state.error(
+    let version = query.get("Version").map(String::as_str);
+    let outcome = match (ACTIONS.iter().find(|a| **a == action), version) {
+        _ if action.is_empty() || version.is_none() => state.error(
             &request_id,
             &action,
             &ErrorCode::MissingParameter,
             None,
             "Action and Version must be given in the query",
         ),
-        None => state.error(
-            &request_id,
-            &action,
-            &ErrorCode::InvalidActionOrVersion,
-            None,
-            format!(
-                "Could not find operation {action} for version {}",
-                query["Version"]
-            ),
-        ),
-        Some(_) if query["Version"] != API_VERSION => state.error(
-            &request_id,
-            &action,
-            &ErrorCode::InvalidActionOrVersion,
-            None,
-            format!(
-                "Could not find operation {action} for version {}",
-                query["Version"]
-            ),
-        ),
-        Some(&action) => {
+        (Some(&action), Some(API_VERSION)) => {
             let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
                 Ok(b) => b.to_bytes(),
                 Err(_) => {
@@ -491,6 +472,16 @@ async fn handle(
                 }
             }
         }
+        _ => state.error(
+            &request_id,
+            &action,
+            &ErrorCode::InvalidActionOrVersion,
+            None,
+            format!(
+                "Could not find operation {action} for version {}",
+                version.unwrap_or_default()
+            ),
+        ),
     };
     log(&action, &access_key, &request_id, &outcome);
     Ok(outcome.reply)

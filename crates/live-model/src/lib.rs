@@ -43,6 +43,24 @@
 //! # Ok::<(), live_model::Error>(())
 //! ```
 
+/// Serializes a type as its text and reads it back from any text (unknown text is kept).
+macro_rules! serde_as_text {
+    ($t:ty, $to_text:ident) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.$to_text())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                Ok(Self::from_text(&s))
+            }
+        }
+    };
+}
+
 mod actions;
 mod code;
 mod envelope;

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// A pull-record task's status. The API sends it as Chinese text; this type keeps unknown
 /// values (as [`TaskStatus::Unknown`]) instead of failing, and writes back the exact text.
 ///
@@ -88,18 +86,7 @@ impl fmt::Display for TaskStatus {
     }
 }
 
-impl Serialize for TaskStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.text())
-    }
-}
-
-impl<'de> Deserialize<'de> for TaskStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(Self::from_text(&s))
-    }
-}
+serde_as_text!(TaskStatus, text);
 
 #[cfg(test)]
 mod tests {
