@@ -227,3 +227,57 @@ async fn input_is_validated_before_any_request() {
     assert_eq!(e.connections_accepted(), before, "nothing was sent");
     e.shutdown().await;
 }
+
+#[test]
+fn plain_http_only_for_loopback_unless_allowed() {
+    let creds = || Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap();
+    for ok in [
+        "http://127.0.0.1:8787",
+        "http://localhost:1",
+        "http://[::1]:2",
+        "https://live.volcengineapi.com",
+    ] {
+        assert!(
+            LiveClient::builder()
+                .endpoint(ok)
+                .credentials(creds())
+                .build()
+                .is_ok(),
+            "{ok}"
+        );
+    }
+    let err = LiveClient::builder()
+        .endpoint("http://example.invalid")
+        .credentials(creds())
+        .build()
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Config(_)), "{err}");
+    assert!(err.to_string().contains("loopback"));
+    assert!(LiveClient::builder()
+        .endpoint("http://example.invalid")
+        .allow_insecure_http(true)
+        .credentials(creds())
+        .build()
+        .is_ok());
+    for bad in [
+        "ftp://x",
+        "live.volcengineapi.com",
+        "https://x/path",
+        "https://x/?a=b",
+    ] {
+        assert!(
+            LiveClient::builder()
+                .endpoint(bad)
+                .credentials(creds())
+                .build()
+                .is_err(),
+            "{bad}"
+        );
+    }
+    let client = LiveClient::builder()
+        .endpoint("https://live.volcengineapi.com")
+        .credentials(creds())
+        .build()
+        .unwrap();
+    assert_eq!(client.endpoint(), "https://live.volcengineapi.com");
+}
