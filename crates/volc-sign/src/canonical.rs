@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroize;
 
 use crate::encode::{encode_into, encode_path_into, hex32};
 
@@ -51,6 +52,9 @@ pub(crate) fn with_sink<R>(f: impl FnOnce(&mut Sink<'_>) -> R) -> R {
             let r = f(&mut Sink {
                 scratch: &mut scratch,
             });
+            // The text may hold a session token: wipe it rather than leave it for the next call.
+            let used = scratch.buf.len();
+            scratch.buf[..used].zeroize();
             if scratch.buf.capacity() > 64 * 1024 {
                 scratch.buf = Vec::new();
             }
