@@ -157,25 +157,56 @@ impl GetPullRecordTaskResult {
 impl<'de> Deserialize<'de> for GetPullRecordTaskResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        /// Looks for `TaskDetail` only, skipping the other fields without building them.
+        /// Both shapes in one pass: `TaskDetail`, or the task's fields at the top.
         #[derive(Deserialize)]
-        struct Probe {
-            #[serde(rename = "TaskDetail", default)]
-            detail: Option<Box<serde_json::value::RawValue>>,
+        struct Either {
+            #[serde(rename = "TaskDetail", default, deserialize_with = "detail")]
+            detail: Option<PullRecordTask>,
+            #[serde(rename = "TaskId")]
+            task_id: Option<String>,
+            #[serde(rename = "StartTime")]
+            start_time: Option<String>,
+            #[serde(rename = "EndTime")]
+            end_time: Option<String>,
+            #[serde(rename = "Vhost")]
+            vhost: Option<String>,
+            #[serde(rename = "Domain")]
+            domain: Option<String>,
+            #[serde(rename = "App")]
+            app: Option<String>,
+            #[serde(rename = "Stream")]
+            stream: Option<String>,
+            #[serde(rename = "Status")]
+            status: Option<TaskStatus>,
         }
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        let probe: Probe = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        match probe.detail.filter(|detail| detail.get() != "null") {
-            Some(detail) => Ok(Self {
-                task: serde_json::from_str(detail.get())
-                    .map_err(|e| D::Error::custom(format!("in TaskDetail: {e}")))?,
+        fn detail<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PullRecordTask>, D::Error> {
+            Option::<PullRecordTask>::deserialize(d)
+                .map_err(|e| D::Error::custom(format!("in TaskDetail: {e}")))
+        }
+        let e = Either::deserialize(d)?;
+        if let Some(task) = e.detail {
+            return Ok(Self {
+                task,
                 shape: GetShape::Nested,
-            }),
-            None => Ok(Self {
-                task: serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
-                shape: GetShape::Flat,
-            }),
+            });
         }
+        fn required<T, E: serde::de::Error>(v: Option<T>, field: &'static str) -> Result<T, E> {
+            v.ok_or_else(|| E::missing_field(field))
+        }
+        let task = PullRecordTask {
+            task_id: required(e.task_id, "TaskId")?,
+            start_time: required(e.start_time, "StartTime")?,
+            end_time: required(e.end_time, "EndTime")?,
+            vhost: required(e.vhost, "Vhost")?,
+            domain: required(e.domain, "Domain")?,
+            app: required(e.app, "App")?,
+            stream: e.stream,
+            status: required(e.status, "Status")?,
+        };
+        Ok(Self {
+            task,
+            shape: GetShape::Flat,
+        })
     }
 }
 
