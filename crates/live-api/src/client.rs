@@ -230,6 +230,7 @@ impl LiveClientBuilder {
         }
         let user_agent = http::HeaderValue::from_str(&self.user_agent)
             .map_err(|_| config("the user agent is not a valid header value".into()))?;
+        let transport_bounds_attempts = self.transport.is_none();
         let transport = match self.transport {
             Some(t) => t,
             None => {
@@ -241,9 +242,20 @@ impl LiveClientBuilder {
                 CredentialsChain::default_chain(),
             )))
         });
+        let base = format!("{scheme}://{authority}");
+        let uris = [
+            live_model::GetPullRecordTaskRequest::ACTION,
+            live_model::CreatePullRecordTaskRequest::ACTION,
+            live_model::ListPullRecordTaskRequest::ACTION,
+            live_model::StopPullRecordTaskRequest::ACTION,
+        ]
+        .into_iter()
+        .map(|action| action_uri(&base, action, &self.version).map(|uri| (action, uri)))
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(LiveClient {
             inner: Arc::new(Inner {
-                base: format!("{scheme}://{authority}"),
+                uris,
+                base,
                 host_header: http::HeaderValue::from_str(&authority).map_err(|_| {
                     config("the endpoint's host is not a valid header value".into())
                 })?,
@@ -252,6 +264,7 @@ impl LiveClientBuilder {
                 signer: Signer::new(scope),
                 credentials,
                 transport,
+                transport_bounds_attempts,
                 retry: self.retry,
                 sleep: self.sleep,
                 clock: self.clock,
@@ -296,9 +309,13 @@ struct Inner {
     host: String,
     host_header: http::HeaderValue,
     version: String,
+    /// The URI of each known action, built once.
+    uris: Vec<(&'static str, http::Uri)>,
     signer: Signer,
     credentials: Arc<dyn ProvideCredentials>,
     transport: Arc<dyn HttpTransport>,
+    /// The default transport already bounds each exchange by the attempt timeout.
+    transport_bounds_attempts: bool,
     retry: RetryPolicy,
     sleep: Arc<dyn Sleep>,
     clock: SigningClock,
@@ -365,7 +382,7 @@ impl LiveClient {
             request_id = tracing::field::Empty,
             outcome = tracing::field::Empty,
         );
-        let attempts = Arc::new(AtomicU32::new(0));
+        let attempts = AtomicU32::new(0);
         let result = async {
             op.validate()
                 .map_err(|e| LiveError::from(ErrorKind::InvalidInput(e)))?;
@@ -376,9 +393,9 @@ impl LiveClient {
             let limit = self.inner.operation_timeout;
             // A single attempt is bounded by its own, shorter timeout: no second timer needed.
             if self.inner.retry.attempts() == 1 && self.inner.attempt_timeout <= limit {
-                return self.attempts::<O>(body, attempts.clone()).await;
+                return self.attempts::<O>(body, &attempts).await;
             }
-            match tokio::time::timeout(limit, self.attempts::<O>(body, attempts.clone())).await {
+            match tokio::time::timeout(limit, self.attempts::<O>(body, &attempts)).await {
                 Ok(result) => result,
                 Err(_) => Err(LiveError::from(ErrorKind::Timeout {
                     scope: TimeoutScope::Operation,
@@ -408,7 +425,7 @@ impl LiveClient {
     async fn attempts<O: Operation>(
         &self,
         body: Bytes,
-        counter: Arc<AtomicU32>,
+        counter: &AtomicU32,
     ) -> Result<Response<O::Result>, LiveError> {
         let started = tokio::time::Instant::now();
         let policy = &self.inner.retry;
@@ -453,13 +470,10 @@ impl LiveClient {
             .provide()
             .await
             .map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?;
-        let uri = http::Uri::try_from(format!(
-            "{}/?Action={}&Version={}",
-            inner.base,
-            O::ACTION,
-            inner.version
-        ))
-        .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?;
+        let uri = match inner.uris.iter().find(|(action, _)| *action == O::ACTION) {
+            Some((_, uri)) => uri.clone(),
+            None => action_uri(&inner.base, O::ACTION, &inner.version)?,
+        };
         let mut request = http::Request::new(body.clone());
         *request.method_mut() = http::Method::POST;
         *request.uri_mut() = uri;
@@ -505,7 +519,13 @@ impl LiveClient {
         signed
             .apply_to(request.headers_mut())
             .map_err(signing_error)?;
-        let sent = tokio::time::timeout(inner.attempt_timeout, inner.transport.send(request)).await;
+        // The default transport times the exchange itself (as a transport timeout); any other
+        // is bounded here.
+        let sent = if inner.transport_bounds_attempts {
+            Ok(inner.transport.send(request).await)
+        } else {
+            tokio::time::timeout(inner.attempt_timeout, inner.transport.send(request)).await
+        };
         let response = match sent {
             Err(_) => {
                 return Ok(Attempt::Failed {
@@ -539,6 +559,12 @@ impl LiveClient {
             }),
         }
     }
+}
+
+/// `{base}/?Action={action}&Version={version}`: the query exactly as it is signed.
+fn action_uri(base: &str, action: &str, version: &str) -> Result<http::Uri, LiveError> {
+    http::Uri::try_from(format!("{base}/?Action={action}&Version={version}"))
+        .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))
 }
 
 /// Whether a failed attempt is worth another: see [`RetryPolicy`].

@@ -290,19 +290,20 @@ impl SigningOutput {
     /// `X-Security-Token` are marked sensitive (HTTP/2 will not index them). Either every
     /// header is set or, on error, none is.
     pub fn apply_to(&self, headers: &mut http::HeaderMap) -> Result<(), SignError> {
-        let mut values = Vec::with_capacity(4);
-        for (name, value) in self.headers() {
+        // Every value is made first, so a failure leaves `headers` untouched.
+        let mut values: [Option<(http::HeaderName, http::HeaderValue)>; 4] = Default::default();
+        for (slot, (name, value)) in values.iter_mut().zip(self.headers()) {
             let mut v = http::HeaderValue::from_str(value)
                 .map_err(|_| SignError::HeaderNotSettable { name })?;
             if name == "Authorization" || name == "X-Security-Token" {
                 v.set_sensitive(true);
             }
-            values.push((http::HeaderName::from_static(lower_static(name)), v));
+            *slot = Some((http::HeaderName::from_static(lower_static(name)), v));
         }
         if self.session_token.is_none() {
             headers.remove("x-security-token");
         }
-        for (name, value) in values {
+        for (name, value) in values.into_iter().flatten() {
             headers.insert(name, value);
         }
         Ok(())
