@@ -73,3 +73,102 @@ fn bad_options_exit_2_without_a_panic() {
     assert!(err.contains("AK:SK"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[tokio::test]
+async fn every_option_of_the_command() {
+    let dir = std::env::temp_dir().join(format!("live-emulator-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = dir.join("seed.json");
+    std::fs::write(
+        &seed,
+        r#"[{"TaskId":"seeded-1","Vhost":"v.example.com","Domain":"d.example.com","App":"live","Stream":"s1","StartTime":"2024-01-01T00:00:00Z","EndTime":"2024-01-01T01:00:00Z"}]"#,
+    )
+    .unwrap();
+    let cert = dir.join("cert.pem");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_live-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--tls", "--cert-out"])
+        .arg(&cert)
+        .args(["--credential", "AKLTbin:bin-secret:2200000001", "--seed"])
+        .arg(&seed)
+        .args([
+            "--no-rate-limit",
+            "--max-skew",
+            "60",
+            "--domain",
+            "2200000001:v.example.com:d.example.com",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+
+    // Trust the written certificate.
+    use rustls::pki_types::pem::PemObject;
+    let der = rustls::pki_types::CertificateDer::from_pem_file(&cert)
+        .unwrap()
+        .to_vec();
+    let mut c = Client::new(
+        &url,
+        volc_sign::Credentials::new("AKLTbin", "bin-secret").unwrap(),
+    );
+    c.transport = live_transport::HyperTransport::builder()
+        .root_certificates(live_transport::RootCertificates::Only(vec![der]))
+        .build()
+        .unwrap();
+    let a = c
+        .call("GetPullRecordTask", r#"{"TaskID":"seeded-1"}"#)
+        .await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.result()["Status"], "已结束");
+    // The seed replaced nothing: the example task belongs to this account too.
+    let a = c
+        .call(
+            "GetPullRecordTask",
+            r#"{"TaskID":"5b903f78c7f5ae*******01f6fe2eea"}"#,
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    // The account owns only d.example.com.
+    let a = c
+        .call(
+            "CreatePullRecordTask",
+            r#"{"Domain":"other.example.com","App":"live","Stream":"x","StreamURL":"http://other.example.com/x.flv"}"#,
+        )
+        .await;
+    assert_eq!(a.code(), "RequestForbidden");
+    // The skew window is 60 s.
+    let stale = c
+        .call_at(
+            "GetPullRecordTask",
+            r#"{"TaskID":"seeded-1"}"#,
+            std::time::SystemTime::now() - std::time::Duration::from_secs(120),
+        )
+        .await;
+    assert_eq!(stale.code(), "InvalidTimestamp");
+    // The demo credential was replaced.
+    let demo = Client::demo(&url);
+    let mut demo = demo;
+    demo.transport = c.transport.clone();
+    assert_eq!(
+        demo.call("GetPullRecordTask", r#"{"TaskID":"seeded-1"}"#)
+            .await
+            .code(),
+        "InvalidAccessKey"
+    );
+
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
