@@ -227,7 +227,8 @@ impl Signer {
             content_sha256,
             signature,
             authorization,
-            session_token: token.map(|t| Zeroizing::new(t.to_owned())),
+            // Credentials share their keys: keeping them costs no copy of the token.
+            with_token: token.map(|_| credentials.clone()),
         })
     }
 }
@@ -246,7 +247,8 @@ pub struct SigningOutput {
     content_sha256: [u8; 64],
     signature: [u8; 64],
     authorization: String,
-    session_token: Option<Zeroizing<String>>,
+    /// The credentials, when they carry a session token (its header is added).
+    with_token: Option<Credentials>,
 }
 
 impl SigningOutput {
@@ -256,9 +258,10 @@ impl SigningOutput {
         [
             Some(("X-Date", self.time.as_str())),
             Some(("X-Content-Sha256", self.content_sha256())),
-            self.session_token
+            self.with_token
                 .as_ref()
-                .map(|t| ("X-Security-Token", t.as_str())),
+                .and_then(Credentials::session_token)
+                .map(|t| ("X-Security-Token", t)),
             Some(("Authorization", self.authorization())),
         ]
         .into_iter()
@@ -300,7 +303,7 @@ impl SigningOutput {
             }
             *slot = Some((http::HeaderName::from_static(lower_static(name)), v));
         }
-        if self.session_token.is_none() {
+        if self.with_token.is_none() {
             headers.remove("x-security-token");
         }
         for (name, value) in values.into_iter().flatten() {
@@ -328,7 +331,7 @@ impl fmt::Debug for SigningOutput {
             .field("authorization", &"<redacted>")
             .field(
                 "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
+                &self.with_token.as_ref().map(|_| "<redacted>"),
             )
             .finish()
     }
