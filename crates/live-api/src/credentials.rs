@@ -246,6 +246,15 @@ fn read_small(path: &Path) -> Result<Option<String>, CredentialsError> {
         .map_err(|e| CredentialsError::invalid(shown, e.to_string()))
 }
 
+/// A credentials file's shown name and text; an absent file is "not configured".
+fn read_file(path: &Path) -> Result<(String, String), CredentialsError> {
+    let shown = path.display().to_string();
+    match read_small(path)? {
+        Some(text) => Ok((shown, text)),
+        None => Err(CredentialsError::not_configured(shown)),
+    }
+}
+
 /// `~/.volc/credentials`: INI with a `[default]` section holding `access_key_id`,
 /// `secret_access_key` and optionally `session_token` (the Python SDK's file).
 #[derive(Debug, Clone)]
@@ -260,10 +269,7 @@ impl ProfileFileCredentials {
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        let shown = self.path.display().to_string();
-        let Some(text) = read_small(&self.path)? else {
-            return Err(CredentialsError::not_configured(shown));
-        };
+        let (shown, text) = read_file(&self.path)?;
         let mut section = String::new();
         let mut values = std::collections::HashMap::new();
         for line in text.lines() {
@@ -341,10 +347,7 @@ impl ConfigFileCredentials {
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        let shown = self.path.display().to_string();
-        let Some(text) = read_small(&self.path)? else {
-            return Err(CredentialsError::not_configured(shown));
-        };
+        let (shown, text) = read_file(&self.path)?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|_| CredentialsError::invalid(&shown, "the file is not JSON"))?;
         let field = |names: [&str; 2]| {
