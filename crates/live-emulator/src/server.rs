@@ -35,19 +35,14 @@ const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 pub const ADMIN_PREFIX: &str = "/__emulator/";
 
 const ACTIONS: [&str; 4] = [
-    GetPullRecordTaskRequest::ACTION,
-    CreatePullRecordTaskRequest::ACTION,
-    ListPullRecordTaskRequest::ACTION,
-    StopPullRecordTaskRequest::ACTION,
+    live_model::Action::GetPullRecordTask.name(),
+    live_model::Action::CreatePullRecordTask.name(),
+    live_model::Action::ListPullRecordTask.name(),
+    live_model::Action::StopPullRecordTask.name(),
 ];
 
 fn rate_limit_of(action: &str) -> u32 {
-    match action {
-        GetPullRecordTaskRequest::ACTION => GetPullRecordTaskRequest::RATE_LIMIT_PER_SEC,
-        CreatePullRecordTaskRequest::ACTION => CreatePullRecordTaskRequest::RATE_LIMIT_PER_SEC,
-        ListPullRecordTaskRequest::ACTION => ListPullRecordTaskRequest::RATE_LIMIT_PER_SEC,
-        _ => StopPullRecordTaskRequest::RATE_LIMIT_PER_SEC,
-    }
+    live_model::Action::from_name(action).map_or(0, live_model::Action::rate_limit_per_sec)
 }
 
 /// Requests counted per (access key, action): the current second and the count in it.
@@ -636,14 +631,23 @@ fn dispatch(
 ) -> Outcome {
     let now: SystemTime = state.clock.now();
     let mut store = state.store.lock().unwrap_or_else(PoisonError::into_inner);
-    let result: Result<Outcome, Failure> = match action {
-        GetPullRecordTaskRequest::ACTION => parse::<GetPullRecordTaskRequest>(body)
+    let Some(known) = live_model::Action::from_name(action) else {
+        return state.error(
+            request_id,
+            action,
+            &ErrorCode::InvalidActionOrVersion,
+            None,
+            "unknown action",
+        );
+    };
+    let result: Result<Outcome, Failure> = match known {
+        live_model::Action::GetPullRecordTask => parse::<GetPullRecordTaskRequest>(body)
             .and_then(|r| store.get(account, &r.task_id, now))
             .map(|task| {
                 let result = GetPullRecordTaskResult::new(task, state.get_shape);
                 state.success(request_id, action, Some(&result))
             }),
-        CreatePullRecordTaskRequest::ACTION => parse::<CreatePullRecordTaskRequest>(body)
+        live_model::Action::CreatePullRecordTask => parse::<CreatePullRecordTaskRequest>(body)
             .and_then(|r| store.create(account, &r, now))
             .map(|id| {
                 state.success(
@@ -652,10 +656,10 @@ fn dispatch(
                     Some(&CreatePullRecordTaskResult::new(id)),
                 )
             }),
-        ListPullRecordTaskRequest::ACTION => parse::<ListPullRecordTaskRequest>(body)
+        live_model::Action::ListPullRecordTask => parse::<ListPullRecordTaskRequest>(body)
             .map(|r| store.list(account, &r, now))
             .map(|page| state.success(request_id, action, Some(&page))),
-        _ => parse::<StopPullRecordTaskRequest>(body)
+        live_model::Action::StopPullRecordTask => parse::<StopPullRecordTaskRequest>(body)
             .and_then(|r| store.stop(account, &r.task_id, now))
             .map(|()| state.success::<()>(request_id, action, None)),
     };

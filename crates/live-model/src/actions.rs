@@ -3,18 +3,41 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::task::format_rfc3339;
-use crate::{validate, GetPullRecordTaskResult, PullRecordTask, ResultBody, ValidationError};
+use crate::{
+    validate, Action, ActionFacts, GetPullRecordTaskResult, PullRecordTask, ResultBody,
+    ValidationError,
+};
 
-/// An action of the Live API: its name, request body, result type and documented rate limit.
+/// An action of the Live API: its facts (name, version, documented rate limit, idempotency),
+/// request body and result type.
 ///
-/// A client sends `POST /?Action={ACTION}&Version=2023-01-01` with the JSON of `self`, after
+/// A client sends `POST /?Action={name}&Version={version}` with the JSON of `self`, after
 /// [`Operation::validate`] passed, and decodes the answer with
 /// `decode::<Self::Result>(status, body)`.
+///
+/// An action this crate does not model can be sent the same way: give its name with
+/// [`ActionFacts::new`], which treats it as not idempotent unless it says otherwise.
+///
+/// ```
+/// use live_model::{ActionFacts, Idempotency, Operation, ResultBody, ValidationError};
+///
+/// #[derive(serde::Serialize)]
+/// struct DescribeThing { #[serde(rename = "Id")] id: String }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Thing { #[serde(rename = "Name")] name: String }
+/// impl ResultBody for Thing { const ACTION: &'static str = "DescribeThing"; }
+///
+/// impl Operation for DescribeThing {
+///     const ACTION: ActionFacts = ActionFacts::new("DescribeThing").with_idempotency(Idempotency::Read);
+///     type Result = Thing;
+///     fn validate(&self) -> Result<(), ValidationError> { Ok(()) }
+/// }
+/// assert_eq!(DescribeThing::ACTION.idempotency(), Idempotency::Read);
+/// ```
 pub trait Operation: Serialize {
-    /// The action's name, e.g. `GetPullRecordTask`.
-    const ACTION: &'static str;
-    /// The documented limit, requests per second per user.
-    const RATE_LIMIT_PER_SEC: u32;
+    /// The action's facts, e.g. `Action::GetPullRecordTask.facts()`.
+    const ACTION: ActionFacts;
     /// What the answer's `Result` decodes into.
     type Result: ResultBody;
     /// Checks every field against the documented rules; the error names the field.
@@ -50,8 +73,7 @@ impl GetPullRecordTaskRequest {
 }
 
 impl Operation for GetPullRecordTaskRequest {
-    const ACTION: &'static str = "GetPullRecordTask";
-    const RATE_LIMIT_PER_SEC: u32 = 10;
+    const ACTION: ActionFacts = Action::GetPullRecordTask.facts();
     type Result = GetPullRecordTaskResult;
     fn validate(&self) -> Result<(), ValidationError> {
         validate::task_id("TaskID", &self.task_id)
@@ -148,8 +170,7 @@ impl CreatePullRecordTaskRequest {
 }
 
 impl Operation for CreatePullRecordTaskRequest {
-    const ACTION: &'static str = "CreatePullRecordTask";
-    const RATE_LIMIT_PER_SEC: u32 = 50;
+    const ACTION: ActionFacts = Action::CreatePullRecordTask.facts();
     type Result = CreatePullRecordTaskResult;
     fn validate(&self) -> Result<(), ValidationError> {
         if let Some(v) = &self.vhost {
@@ -182,7 +203,7 @@ impl CreatePullRecordTaskResult {
 }
 
 impl ResultBody for CreatePullRecordTaskResult {
-    const ACTION: &'static str = "CreatePullRecordTask";
+    const ACTION: &'static str = Action::CreatePullRecordTask.name();
 }
 
 /// ListPullRecordTask: one page of tasks, optionally filtered.
@@ -256,8 +277,7 @@ impl ListPullRecordTaskRequest {
 }
 
 impl Operation for ListPullRecordTaskRequest {
-    const ACTION: &'static str = "ListPullRecordTask";
-    const RATE_LIMIT_PER_SEC: u32 = 50;
+    const ACTION: ActionFacts = Action::ListPullRecordTask.facts();
     type Result = ListPullRecordTaskResult;
     fn validate(&self) -> Result<(), ValidationError> {
         validate::page(self.page_num, self.page_size)?;
@@ -306,7 +326,7 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PullRecordTask>,
 }
 
 impl ResultBody for ListPullRecordTaskResult {
-    const ACTION: &'static str = "ListPullRecordTask";
+    const ACTION: &'static str = Action::ListPullRecordTask.name();
 }
 
 /// `Pagination` of a ListPullRecordTask page.
@@ -368,8 +388,7 @@ impl StopPullRecordTaskRequest {
 }
 
 impl Operation for StopPullRecordTaskRequest {
-    const ACTION: &'static str = "StopPullRecordTask";
-    const RATE_LIMIT_PER_SEC: u32 = 50;
+    const ACTION: ActionFacts = Action::StopPullRecordTask.facts();
     type Result = StopPullRecordTaskResult;
     fn validate(&self) -> Result<(), ValidationError> {
         validate::task_id("TaskId", &self.task_id)
@@ -390,6 +409,6 @@ impl<'de> Deserialize<'de> for StopPullRecordTaskResult {
 }
 
 impl ResultBody for StopPullRecordTaskResult {
-    const ACTION: &'static str = "StopPullRecordTask";
+    const ACTION: &'static str = Action::StopPullRecordTask.name();
     const REQUIRES_RESULT: bool = false;
 }

@@ -61,6 +61,7 @@ macro_rules! serde_as_text {
     };
 }
 
+mod action;
 mod actions;
 mod code;
 mod envelope;
@@ -69,6 +70,7 @@ mod status;
 mod task;
 mod validate;
 
+pub use action::{Action, ActionFacts, Idempotency};
 pub use actions::{
     CreatePullRecordTaskRequest, CreatePullRecordTaskResult, GetPullRecordTaskRequest,
     ListPullRecordTaskRequest, ListPullRecordTaskResult, Operation, Pagination,

@@ -229,7 +229,7 @@ impl Serialize for GetPullRecordTaskResult {
 }
 
 impl crate::ResultBody for GetPullRecordTaskResult {
-    const ACTION: &'static str = "GetPullRecordTask";
+    const ACTION: &'static str = crate::Action::GetPullRecordTask.name();
 }
 
 #[cfg(test)]

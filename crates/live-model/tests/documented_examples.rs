@@ -153,8 +153,11 @@ fn request_examples() {
         serde_json::to_value(&get).unwrap(),
         serde_json::json!({"TaskID": "5b903f78c7f5ae*******01f6fe2eea"})
     );
-    assert_eq!(GetPullRecordTaskRequest::ACTION, "GetPullRecordTask");
-    assert_eq!(GetPullRecordTaskRequest::RATE_LIMIT_PER_SEC, 10);
+    assert_eq!(GetPullRecordTaskRequest::ACTION.name(), "GetPullRecordTask");
+    assert_eq!(
+        GetPullRecordTaskRequest::ACTION.rate_limit_per_sec(),
+        Some(10)
+    );
     let stop = StopPullRecordTaskRequest::new("t");
     assert_eq!(
         serde_json::to_value(&stop).unwrap(),
@@ -173,10 +176,10 @@ fn request_examples() {
         serde_json::json!({"PageNum": 2, "PageSize": 20, "Vhost": "v.com", "Stream": "s"})
     );
     for rate in [
-        CreatePullRecordTaskRequest::RATE_LIMIT_PER_SEC,
-        ListPullRecordTaskRequest::RATE_LIMIT_PER_SEC,
-        StopPullRecordTaskRequest::RATE_LIMIT_PER_SEC,
+        CreatePullRecordTaskRequest::ACTION,
+        ListPullRecordTaskRequest::ACTION,
+        StopPullRecordTaskRequest::ACTION,
     ] {
-        assert_eq!(rate, 50);
+        assert_eq!(rate.rate_limit_per_sec(), Some(50));
     }
 }

@@ -1,0 +1,219 @@
+//! What is known about each action, written once: its name, version, documented rate limit
+//! and whether sending it twice is safe. The client (retries, URIs) and the emulator (dispatch,
+//! rate limits) both read it from here.
+
+use crate::API_VERSION;
+
+/// Whether sending an action's request again is safe, and how.
+///
+/// ```
+/// use live_model::{Action, Idempotency};
+///
+/// assert_eq!(Action::GetPullRecordTask.idempotency(), Idempotency::Read);
+/// assert_eq!(Action::StopPullRecordTask.idempotency(), Idempotency::ByOutcome);
+/// assert_eq!(Action::CreatePullRecordTask.idempotency(), Idempotency::NotIdempotent);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Idempotency {
+    /// Changes nothing: sending it again is always safe.
+    Read,
+    /// Sending it again leaves the same state, but the second answer may differ from the first
+    /// (a second stop answers "already stopped"). After a request that may have taken effect,
+    /// a client checks the state before sending again.
+    ByOutcome,
+    /// Each request that reaches the service may take effect once more (a second create makes a
+    /// second task). Sent again only when it certainly did not reach the service.
+    NotIdempotent,
+}
+
+/// The actions of the pull-record-task API that this crate models.
+///
+/// Every match on it in this workspace is exhaustive, so adding an action is a change to this
+/// enum, its facts below, and the emulator's handler; nothing else.
+///
+/// ```
+/// use live_model::Action;
+///
+/// let get = Action::from_name("GetPullRecordTask").unwrap();
+/// assert_eq!(get, Action::GetPullRecordTask);
+/// assert_eq!(get.rate_limit_per_sec(), 10);
+/// assert_eq!(get.version(), "2023-01-01");
+/// assert_eq!(Action::from_name("DeletePullRecordTask"), None);
+/// assert_eq!(Action::ALL.len(), 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// GetPullRecordTask: one task by id.
+    GetPullRecordTask,
+    /// CreatePullRecordTask: record a pull stream.
+    CreatePullRecordTask,
+    /// ListPullRecordTask: a page of tasks.
+    ListPullRecordTask,
+    /// StopPullRecordTask: stop a task that has not ended.
+    StopPullRecordTask,
+}
+
+impl Action {
+    /// Every action, in a fixed order.
+    pub const ALL: [Action; 4] = [
+        Action::GetPullRecordTask,
+        Action::CreatePullRecordTask,
+        Action::ListPullRecordTask,
+        Action::StopPullRecordTask,
+    ];
+
+    /// Its facts.
+    pub const fn facts(self) -> ActionFacts {
+        let (name, rate, idempotency) = match self {
+            Action::GetPullRecordTask => ("GetPullRecordTask", 10, Idempotency::Read),
+            Action::CreatePullRecordTask => {
+                ("CreatePullRecordTask", 50, Idempotency::NotIdempotent)
+            }
+            Action::ListPullRecordTask => ("ListPullRecordTask", 50, Idempotency::Read),
+            Action::StopPullRecordTask => ("StopPullRecordTask", 50, Idempotency::ByOutcome),
+        };
+        ActionFacts {
+            name,
+            version: API_VERSION,
+            rate_limit_per_sec: Some(rate),
+            idempotency,
+            known: Some(self),
+        }
+    }
+
+    /// The name as in `?Action=`.
+    pub const fn name(self) -> &'static str {
+        self.facts().name
+    }
+
+    /// The API version.
+    pub const fn version(self) -> &'static str {
+        self.facts().version
+    }
+
+    /// The documented limit, requests per second per account.
+    pub const fn rate_limit_per_sec(self) -> u32 {
+        match self.facts().rate_limit_per_sec {
+            Some(n) => n,
+            None => 0,
+        }
+    }
+
+    /// Whether sending it again is safe.
+    pub const fn idempotency(self) -> Idempotency {
+        self.facts().idempotency
+    }
+
+    /// The action named `name` (exact, case-sensitive, as the gateway matches it).
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The facts of any action, modelled or not: what [`crate::Operation::ACTION`] holds.
+///
+/// For an action this crate does not model, [`ActionFacts::new`] gives a name with the
+/// cautious defaults: this crate's API version, no documented rate limit, and
+/// [`Idempotency::NotIdempotent`] (never sent twice unless it certainly did not arrive).
+///
+/// ```
+/// use live_model::{Action, ActionFacts, Idempotency};
+///
+/// let other = ActionFacts::new("DescribeRecordTaskFileHistory")
+///     .with_idempotency(Idempotency::Read)
+///     .with_rate_limit_per_sec(10);
+/// assert_eq!(other.name(), "DescribeRecordTaskFileHistory");
+/// assert_eq!(other.action(), None);
+/// assert_eq!(ActionFacts::new("X").idempotency(), Idempotency::NotIdempotent);
+/// assert_eq!(Action::StopPullRecordTask.facts().action(), Some(Action::StopPullRecordTask));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActionFacts {
+    name: &'static str,
+    version: &'static str,
+    rate_limit_per_sec: Option<u32>,
+    idempotency: Idempotency,
+    known: Option<Action>,
+}
+
+impl ActionFacts {
+    /// An action this crate does not model: not idempotent, no documented limit,
+    /// version [`API_VERSION`].
+    pub const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            version: API_VERSION,
+            rate_limit_per_sec: None,
+            idempotency: Idempotency::NotIdempotent,
+            known: None,
+        }
+    }
+
+    /// Says how safe sending it again is.
+    pub const fn with_idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// Says its documented rate limit.
+    pub const fn with_rate_limit_per_sec(mut self, n: u32) -> Self {
+        self.rate_limit_per_sec = Some(n);
+        self
+    }
+
+    /// Says its API version.
+    pub const fn with_version(mut self, version: &'static str) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The name as in `?Action=`.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The API version as in `?Version=`.
+    pub const fn version(&self) -> &'static str {
+        self.version
+    }
+
+    /// The documented limit, requests per second per account, when there is one.
+    pub const fn rate_limit_per_sec(&self) -> Option<u32> {
+        self.rate_limit_per_sec
+    }
+
+    /// Whether sending it again is safe.
+    pub const fn idempotency(&self) -> Idempotency {
+        self.idempotency
+    }
+
+    /// Which modelled action this is, if any.
+    pub const fn action(&self) -> Option<Action> {
+        self.known
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_distinct() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(a));
+            assert_eq!(a.facts().action(), Some(a));
+            assert_eq!(a.to_string(), a.name());
+        }
+        let mut names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+        assert_eq!(Action::from_name("getpullrecordtask"), None);
+    }
+}
