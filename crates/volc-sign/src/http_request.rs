@@ -1,46 +1,9 @@
 //! Signing an `http::Request` in place.
 
-use std::borrow::Cow;
-
+use crate::uri::{request_host, DecodedUri};
 use crate::{
     Credentials, SignError, SignableBody, SignableRequest, Signer, SigningOutput, SigningTime,
 };
-
-/// The decoded path and query of a URI, as signing sees them: the path percent-decoded, the
-/// query split into pairs with `+` read as space and `%XX` decoded.
-pub(crate) struct DecodedUri<'a> {
-    pub(crate) path: Cow<'a, [u8]>,
-    pub(crate) query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-}
-
-impl<'a> DecodedUri<'a> {
-    pub(crate) fn new(uri: &'a http::Uri) -> Self {
-        let path = percent_encoding::percent_decode(uri.path().as_bytes()).into();
-        let query = uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).collect())
-            .unwrap_or_default();
-        Self { path, query }
-    }
-
-    pub(crate) fn query_refs(&self) -> Vec<(&str, &str)> {
-        self.query
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .collect()
-    }
-}
-
-/// The `Host` of a request: its `Host` header, else the URI's authority (HTTP/2).
-pub(crate) fn request_host<'a>(
-    headers: &'a http::HeaderMap,
-    uri: &'a http::Uri,
-) -> Option<&'a [u8]> {
-    headers
-        .get(http::header::HOST)
-        .map(|h| h.as_bytes())
-        .or_else(|| uri.authority().map(|a| a.as_str().as_bytes()))
-}
 
 impl Signer {
     /// Signs an `http::Request` whose body is in memory, and sets `X-Date`,

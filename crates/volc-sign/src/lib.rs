@@ -70,6 +70,7 @@ mod request;
 mod scope;
 mod signer;
 mod time;
+mod uri;
 #[cfg(feature = "vectors")]
 pub mod vectors;
 mod verify;

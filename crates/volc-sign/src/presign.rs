@@ -9,7 +9,7 @@ use crate::canonical::{
     compute_signature, sorted_query, CanonicalParts, StringToSign, ALGORITHM, EMPTY_PAYLOAD_SHA256,
 };
 use crate::encode::hex_str;
-use crate::signer::scope_pieces;
+use crate::scope::scope_pieces;
 use crate::{canonical_query_string, Credentials, SignError, SignableRequest, Signer, SigningTime};
 
 /// The longest lifetime of a presigned URL: seven days.

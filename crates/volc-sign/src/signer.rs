@@ -12,6 +12,7 @@ use crate::canonical::{
 };
 use crate::encode::{canonical_host, encode_into, hex32, hex_str, trim_ows};
 use crate::request::{is_signed_header, is_signer_owned, SignableBody, SignableRequest};
+use crate::scope::scope_pieces;
 use crate::{Credentials, Scope, SignError, SigningTime};
 
 /// Signs requests for one scope (region and service).
@@ -231,10 +232,6 @@ impl Signer {
             with_token: token.map(|_| credentials.clone()),
         })
     }
-}
-
-pub(crate) fn scope_pieces<'s>(date: &'s str, region: &'s str, service: &'s str) -> [&'s str; 6] {
-    [date, "/", region, "/", service, "/request"]
 }
 
 /// What signing produced: the headers to add to the request, and the signature.
