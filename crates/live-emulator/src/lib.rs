@@ -52,19 +52,29 @@
 //! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`),
 //! `DELETE /__emulator/faults`.
 
+mod actions;
+mod admin;
 mod clock;
 mod config;
+mod emulator;
+mod fault_effects;
 mod faults;
-mod server;
+mod gateway;
+mod listener;
+mod rate_limit;
+mod reply;
+mod request;
+mod state;
 mod store;
 
+pub use admin::ADMIN_PREFIX;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     DomainGrant, EmulatorConfig, EmulatorCredential, SeedTask, TlsConfig, DEMO_ACCESS_KEY_ID,
     DEMO_ACCOUNT, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
+pub use emulator::Emulator;
 pub use faults::{FaultKind, FaultRule, Faults};
-pub use server::{Emulator, ADMIN_PREFIX};
 
 /// Why the emulator could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,127 @@
+//! One request, through the gateway's steps in order: the admin path aside, `Action` and
+//! `Version`, the body, injected faults, the gateway's checks, the action; then one log line,
+//! and the answer.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use live_model::{Action, ErrorCode};
+
+use crate::admin::{self, ADMIN_PREFIX};
+use crate::fault_effects::{self, Effect};
+use crate::reply::{Abort, Outcome, Reply};
+use crate::state::State;
+use crate::store::Failure;
+use crate::{actions, gateway};
+
+/// The largest request body read.
+const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// Serves one HTTP request. `Err(Abort)` drops the connection without an answer.
+pub(crate) async fn handle(
+    state: Arc<State>,
+    peer: SocketAddr,
+    req: http::Request<Incoming>,
+) -> Result<Reply, Abort> {
+    if req.uri().path().starts_with(ADMIN_PREFIX) {
+        return Ok(admin::handle(&state, peer, req).await);
+    }
+    let request_id = state.request_id();
+    let (parts, body) = req.into_parts();
+    let query: HashMap<String, String> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let action = match action_of(&query) {
+        Ok(action) => action,
+        Err(f) => {
+            let named = query.get("Action").map_or("", String::as_str);
+            let outcome = Outcome::error(&request_id, named, &f.code, None, f.message);
+            log(named, None, &request_id, Some(&outcome));
+            return Ok(outcome.reply);
+        }
+    };
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            let outcome = Outcome::error(
+                &request_id,
+                action.name(),
+                &ErrorCode::InvalidParam,
+                Some(413),
+                "the request body is larger than 1 MiB or was cut off",
+            );
+            log(action.name(), None, &request_id, Some(&outcome));
+            return Ok(outcome.reply);
+        }
+    };
+    let fault = state.faults.take(action.name());
+    match fault_effects::before(fault, &request_id, action).await {
+        Effect::Proceed => {}
+        Effect::Answer(outcome) => {
+            log(action.name(), None, &request_id, Some(&outcome));
+            return Ok(outcome.reply);
+        }
+        Effect::Close => {
+            log(action.name(), None, &request_id, None);
+            return Err(Abort);
+        }
+    }
+    let (access_key_id, outcome) = match gateway::check(&state, &request_id, action, &parts, &body)
+    {
+        Ok(caller) => {
+            let outcome = actions::run(&state, &request_id, action, &caller.account, &body);
+            (Some(caller.access_key_id), outcome)
+        }
+        Err(refusal) => (refusal.access_key_id, *refusal.outcome),
+    };
+    log(
+        action.name(),
+        access_key_id.as_deref(),
+        &request_id,
+        Some(&outcome),
+    );
+    Ok(outcome.reply)
+}
+
+/// The action named by `Action` in the version given by `Version`, or the gateway's refusal:
+/// either missing is `MissingParameter` (400), an unknown pair `InvalidActionOrVersion` (404).
+fn action_of(query: &HashMap<String, String>) -> Result<Action, Failure> {
+    let named = query.get("Action").map_or("", String::as_str);
+    let Some(version) = query.get("Version").filter(|_| !named.is_empty()) else {
+        return Err(Failure::new(
+            ErrorCode::MissingParameter,
+            "Action and Version must be given in the query",
+        ));
+    };
+    Action::from_name(named)
+        .filter(|action| action.version() == version)
+        .ok_or_else(|| {
+            Failure::new(
+                ErrorCode::InvalidActionOrVersion,
+                format!("Could not find operation {named} for version {version}"),
+            )
+        })
+}
+
+/// One line per API request: action, access key id, status, code (or `-`), request id. No
+/// answer at all (a closed connection) has no status. Never anything secret.
+fn log(action: &str, access_key_id: Option<&str>, request_id: &str, outcome: Option<&Outcome>) {
+    let code = match outcome {
+        Some(o) => o.code.as_deref().unwrap_or("-"),
+        None => "(connection closed)",
+    };
+    tracing::info!(
+        target: "live_emulator",
+        action,
+        access_key_id = access_key_id.unwrap_or(""),
+        status = outcome.map(|o| o.reply.status().as_u16()),
+        code,
+        request_id,
+        "request"
+    );
+}
