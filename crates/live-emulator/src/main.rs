@@ -1,8 +1,10 @@
 //! `live-emulator`: the Live API emulator as a command.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::task::Poll;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -123,8 +125,15 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // Polled once before the address is printed: that installs the handler, so an
+        // interrupt sent as soon as the address is read is not missed.
+        let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
+        let interrupted =
+            std::future::poll_fn(|cx| Poll::Ready(interrupt.as_mut().poll(cx).is_ready())).await;
         println!("listening on {}", emulator.base_url());
-        let _ = tokio::signal::ctrl_c().await;
+        if !interrupted {
+            let _ = interrupt.await;
+        }
         eprintln!("live-emulator: shutting down");
         emulator.shutdown().await;
         ExitCode::SUCCESS
