@@ -1,13 +1,15 @@
-//! What an injected fault does to one request: every fault acts *before* the action, answering
-//! (or dropping the connection, or waiting) before the signature is checked, so the store never
-//! changes.
+//! What an injected fault does to one request.
+//!
+//! Most faults act *before* the action: they answer (or drop the connection, or wait) before
+//! the signature is checked, so the store never changes. The lost-answer faults act *after*:
+//! the request is handled in full, the action runs, and then its answer is lost.
 
 use std::time::Duration;
 
 use live_model::{encode, Action, ErrorCode};
 
 use crate::faults::FaultKind;
-use crate::reply::{metadata, reply, Outcome};
+use crate::reply::{cut_short, metadata, reply, Abort, Outcome, Reply};
 
 /// A gateway's 502 page.
 const HTML_502: &[u8] = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
@@ -16,14 +18,44 @@ const HTML_502: &[u8] = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\
 pub(crate) enum Effect {
     /// Handle it normally (a delay, if any, has been waited out).
     Proceed,
+    /// Handle it in full, the action included, then lose the answer this way.
+    LoseAnswer(Loss),
     /// Send this answer now; the action does not run.
     Answer(Outcome),
     /// Drop the connection now, without an answer; the action does not run.
     Close,
 }
 
-/// Applies the fault that fired for a request to `action` (if one did): waits for a delay, or
-/// builds an early answer.
+/// How an answer is lost after the action ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Loss {
+    /// The connection closes without an answer.
+    Close,
+    /// The status and headers with `Content-Length` of the whole body, half the body, then the
+    /// connection closes.
+    Truncate,
+}
+
+impl Loss {
+    /// The answer as the client gets it: nothing (`Err`), or cut short.
+    pub(crate) fn apply(self, answer: Reply) -> Result<Reply, Abort> {
+        match self {
+            Loss::Close => Err(Abort),
+            Loss::Truncate => Ok(cut_short(answer)),
+        }
+    }
+
+    /// For the log line.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Loss::Close => "lose_answer_close",
+            Loss::Truncate => "lose_answer_truncate",
+        }
+    }
+}
+
+/// Applies the fault that fired for a request to `action` (if one did): waits for a delay,
+/// builds an early answer, or says the answer is to be lost.
 pub(crate) async fn before(fault: Option<FaultKind>, request_id: &str, action: Action) -> Effect {
     let Some(fault) = fault else {
         return Effect::Proceed;
@@ -81,5 +113,7 @@ pub(crate) async fn before(fault: Option<FaultKind>, request_id: &str, action: A
             );
             Effect::Answer(o)
         }
+        FaultKind::LoseAnswerClose => Effect::LoseAnswer(Loss::Close),
+        FaultKind::LoseAnswerTruncate => Effect::LoseAnswer(Loss::Truncate),
     }
 }

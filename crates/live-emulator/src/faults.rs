@@ -9,6 +9,30 @@ use serde::{Deserialize, Serialize};
 ///
 /// The admin path takes them as JSON with a `kind` field, e.g.
 /// `{"kind":"error","code":"InternalError","status":500}` or `{"kind":"delay","delay_ms":200}`.
+///
+/// # Before or after the action
+///
+/// Every kind but two fires **before** the action: the emulator answers (or closes the
+/// connection) before it checks the signature, so nothing in the store changes. A
+/// [`Delay`](FaultKind::Delay) waits, then handles the request normally.
+///
+/// [`LoseAnswerClose`](FaultKind::LoseAnswerClose) and
+/// [`LoseAnswerTruncate`](FaultKind::LoseAnswerTruncate) fire **after** it, as a real network
+/// loses an answer: the request is handled in full (signature, rate limit, the action, so a
+/// task is created or stopped) and then its answer, whatever it was, does not reach the client.
+/// A client that sends again on a fresh connection is answered normally and sees the change.
+///
+/// ```
+/// use live_emulator::{FaultKind, FaultRule};
+///
+/// // Stop the task, then close the connection without answering.
+/// let rule = FaultRule::next(1, FaultKind::LoseAnswerClose).for_action("StopPullRecordTask");
+/// let same: FaultRule = serde_json::from_str(
+///     r#"{"action":"StopPullRecordTask","kind":"lose_answer_close","count":1}"#,
+/// )
+/// .unwrap();
+/// assert_eq!(rule, same);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -31,9 +55,11 @@ pub enum FaultKind {
         /// Milliseconds to wait.
         delay_ms: u64,
     },
-    /// Close the connection without answering.
+    /// Before the action: close the connection without answering (over HTTP/2, reset the
+    /// stream). Nothing changes.
     CloseConnection,
-    /// Answer 200 with the first half of the JSON body.
+    /// Before the action: answer 200 with the first half of a JSON body (a complete HTTP
+    /// answer whose JSON is cut). Nothing changes.
     TruncatedBody,
     /// Answer 502 with an HTML page, as a gateway does.
     Html502,
@@ -43,6 +69,13 @@ pub enum FaultKind {
         #[serde(default = "one")]
         retry_after_secs: u64,
     },
+    /// After the action (it ran; a task was created or stopped): close the connection without
+    /// answering (over HTTP/2, reset the stream). JSON `{"kind":"lose_answer_close"}`.
+    LoseAnswerClose,
+    /// After the action (it ran): send the answer's status and headers, a `Content-Length`
+    /// promising the whole body, only the first half of the body, then close the connection.
+    /// JSON `{"kind":"lose_answer_truncate"}`.
+    LoseAnswerTruncate,
 }
 
 fn one() -> u64 {
@@ -227,6 +260,16 @@ mod tests {
                 message: None
             }
         );
+        for (kind, want) in [
+            ("lose_answer_close", FaultKind::LoseAnswerClose),
+            ("lose_answer_truncate", FaultKind::LoseAnswerTruncate),
+        ] {
+            let text = format!(r#"{{"action":"StopPullRecordTask","kind":"{kind}"}}"#);
+            let r: FaultRule = serde_json::from_str(&text).unwrap();
+            assert_eq!(r.action.as_deref(), Some("StopPullRecordTask"));
+            assert_eq!(r.kind, want);
+            assert_eq!(serde_json::to_value(&want).unwrap()["kind"], kind);
+        }
         let r: FaultRule = serde_json::from_str(r#"{"kind":"throttle"}"#).unwrap();
         assert_eq!(
             r.kind,

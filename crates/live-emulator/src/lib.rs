@@ -23,8 +23,8 @@
 //! # What it checks, in the gateway's order
 //!
 //! 1. `Action` and `Version` are in the query (`MissingParameter`, 400) and known
-//!    (`InvalidActionOrVersion`, 404).
-//! 2. Injected faults fire here (see [`FaultKind`]).
+//!    (`InvalidActionOrVersion`, 404). A body over 1 MiB is `InvalidParam` (413).
+//! 2. Injected faults fire here (see [Faults](#faults)).
 //! 3. `Authorization` is present (`MissingAuthenticationToken`, 401) and well formed
 //!    (`InvalidAuthorization`, 400); `X-Date` is present (`MissingRequestInfo`, 400) and within
 //!    the skew window (`InvalidTimestamp`, 400); the access key is known (`InvalidAccessKey`,
@@ -45,11 +45,54 @@
 //! once stopped. One log line per request (tracing, target `live_emulator`) names the action,
 //! access key id, status, code and request id, never a secret.
 //!
+//! # Faults
+//!
+//! Injected for the next N requests or a seeded fraction, for one action or all, with
+//! [`Emulator::inject`] or over the admin path. Most fire **before the action**, at step 2:
+//! the emulator answers before it even checks the signature, so nothing in the store changes.
+//!
+//! | [`FaultKind`] | JSON `kind` | what the client gets |
+//! |---|---|---|
+//! | [`Error`](FaultKind::Error) | `error` | that error code and status |
+//! | [`CommonErr`](FaultKind::CommonErr) | `common_err` | `CommonErr` with HTTP 200 |
+//! | [`Delay`](FaultKind::Delay) | `delay` | the normal answer, late (the action runs) |
+//! | [`CloseConnection`](FaultKind::CloseConnection) | `close_connection` | no answer: the connection closes |
+//! | [`TruncatedBody`](FaultKind::TruncatedBody) | `truncated_body` | 200 with half a JSON body (a complete HTTP answer) |
+//! | [`Html502`](FaultKind::Html502) | `html502` | a gateway's HTML 502 page |
+//! | [`Throttle`](FaultKind::Throttle) | `throttle` | 429 `FlowLimitExceeded` with `Retry-After` |
+//!
+//! Two fire **after the action**, as a real network loses an answer: the request is handled in
+//! full (signature, rate limit, the action: a task is created or stopped) and then its answer,
+//! whatever it was, is lost. The client cannot tell whether the action ran; the store shows
+//! that it did, and the next request, on a fresh connection, is answered normally.
+//!
+//! | [`FaultKind`] | JSON `kind` | what the client gets |
+//! |---|---|---|
+//! | [`LoseAnswerClose`](FaultKind::LoseAnswerClose) | `lose_answer_close` | no answer: the connection closes |
+//! | [`LoseAnswerTruncate`](FaultKind::LoseAnswerTruncate) | `lose_answer_truncate` | the status and headers, `Content-Length` of the whole body, half the body, then the connection closes |
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use live_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRule};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::new()).await?;
+//! // The next StopPullRecordTask stops its task, then its connection closes unanswered.
+//! emulator.inject(FaultRule::next(1, FaultKind::LoseAnswerClose).for_action("StopPullRecordTask"));
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Over HTTP/2 (TLS with ALPN `h2`), "the connection closes" is a reset of the request's
+//! stream.
+//!
 //! # Admin path
 //!
 //! `/__emulator/…` (the API only uses `/`), for loopback clients only:
 //! `GET /__emulator/health`, `POST /__emulator/faults` with a [`FaultRule`] as JSON
-//! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`),
+//! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`,
+//! `{"action":"CreatePullRecordTask","kind":"lose_answer_truncate"}`),
 //! `DELETE /__emulator/faults`.
 
 mod actions;

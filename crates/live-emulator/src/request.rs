@@ -1,6 +1,6 @@
 //! One request, through the gateway's steps in order: the admin path aside, `Action` and
 //! `Version`, the body, injected faults, the gateway's checks, the action; then one log line,
-//! and the answer.
+//! and the answer (unless a fault loses it).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use live_model::{Action, ErrorCode};
 
 use crate::admin::{self, ADMIN_PREFIX};
-use crate::fault_effects::{self, Effect};
+use crate::fault_effects::{self, Effect, Loss};
 use crate::reply::{Abort, Outcome, Reply};
 use crate::state::State;
 use crate::store::Failure;
@@ -41,7 +41,7 @@ pub(crate) async fn handle(
         Err(f) => {
             let named = query.get("Action").map_or("", String::as_str);
             let outcome = Outcome::error(&request_id, named, &f.code, None, f.message);
-            log(named, None, &request_id, Some(&outcome));
+            log(named, None, &request_id, Some(&outcome), None);
             return Ok(outcome.reply);
         }
     };
@@ -55,22 +55,23 @@ pub(crate) async fn handle(
                 Some(413),
                 "the request body is larger than 1 MiB or was cut off",
             );
-            log(action.name(), None, &request_id, Some(&outcome));
+            log(action.name(), None, &request_id, Some(&outcome), None);
             return Ok(outcome.reply);
         }
     };
     let fault = state.faults.take(action.name());
-    match fault_effects::before(fault, &request_id, action).await {
-        Effect::Proceed => {}
+    let loss = match fault_effects::before(fault, &request_id, action).await {
+        Effect::Proceed => None,
+        Effect::LoseAnswer(loss) => Some(loss),
         Effect::Answer(outcome) => {
-            log(action.name(), None, &request_id, Some(&outcome));
+            log(action.name(), None, &request_id, Some(&outcome), None);
             return Ok(outcome.reply);
         }
         Effect::Close => {
-            log(action.name(), None, &request_id, None);
+            log(action.name(), None, &request_id, None, None);
             return Err(Abort);
         }
-    }
+    };
     let (access_key_id, outcome) = match gateway::check(&state, &request_id, action, &parts, &body)
     {
         Ok(caller) => {
@@ -84,8 +85,12 @@ pub(crate) async fn handle(
         access_key_id.as_deref(),
         &request_id,
         Some(&outcome),
+        loss,
     );
-    Ok(outcome.reply)
+    match loss {
+        None => Ok(outcome.reply),
+        Some(loss) => loss.apply(outcome.reply),
+    }
 }
 
 /// The action named by `Action` in the version given by `Version`, or the gateway's refusal:
@@ -108,9 +113,16 @@ fn action_of(query: &HashMap<String, String>) -> Result<Action, Failure> {
         })
 }
 
-/// One line per API request: action, access key id, status, code (or `-`), request id. No
-/// answer at all (a closed connection) has no status. Never anything secret.
-fn log(action: &str, access_key_id: Option<&str>, request_id: &str, outcome: Option<&Outcome>) {
+/// One line per API request: action, access key id, status, code (or `-`), request id, and
+/// the fault that lost the answer, if one did. No answer at all (a closed connection) has no
+/// status. Never anything secret.
+fn log(
+    action: &str,
+    access_key_id: Option<&str>,
+    request_id: &str,
+    outcome: Option<&Outcome>,
+    lost: Option<Loss>,
+) {
     let code = match outcome {
         Some(o) => o.code.as_deref().unwrap_or("-"),
         None => "(connection closed)",
@@ -122,6 +134,7 @@ fn log(action: &str, access_key_id: Option<&str>, request_id: &str, outcome: Opt
         status = outcome.map(|o| o.reply.status().as_u16()),
         code,
         request_id,
+        lost = lost.map(Loss::name),
         "request"
     );
 }

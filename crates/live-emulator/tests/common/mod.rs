@@ -109,3 +109,88 @@ impl Client {
             .unwrap()
     }
 }
+
+/// What a raw HTTP/1.1 client read from one exchange: every byte until the server closed.
+#[derive(Debug)]
+pub struct RawAnswer {
+    /// Every byte read (empty: the connection closed without an answer).
+    pub bytes: Vec<u8>,
+}
+
+impl RawAnswer {
+    fn split(&self) -> Option<(&[u8], &[u8])> {
+        let at = self.bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+        Some((&self.bytes[..at], &self.bytes[at + 4..]))
+    }
+
+    /// The status line's code, when a head arrived.
+    pub fn status(&self) -> Option<u16> {
+        let (head, _) = self.split()?;
+        std::str::from_utf8(head)
+            .ok()?
+            .split(' ')
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
+    /// The `Content-Length` the head promised.
+    pub fn content_length(&self) -> Option<usize> {
+        let (head, _) = self.split()?;
+        std::str::from_utf8(head).ok()?.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+    }
+
+    /// The body bytes that arrived after the head.
+    pub fn body(&self) -> &[u8] {
+        self.split().map_or(&[], |(_, body)| body)
+    }
+}
+
+/// Sends `req` over a fresh TCP connection as HTTP/1.1 and reads until the server closes it
+/// (asking it to close after answering). No HTTP client in between, so a cut answer is seen
+/// as it went over the wire.
+pub async fn raw_send(addr: std::net::SocketAddr, req: &http::Request<Bytes>) -> RawAnswer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let mut wire = format!("{} {target} HTTP/1.1\r\n", req.method()).into_bytes();
+    for (name, value) in req.headers() {
+        wire.extend_from_slice(name.as_str().as_bytes());
+        wire.extend_from_slice(b": ");
+        wire.extend_from_slice(value.as_bytes());
+        wire.extend_from_slice(b"\r\n");
+    }
+    wire.extend_from_slice(
+        format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            req.body().len()
+        )
+        .as_bytes(),
+    );
+    wire.extend_from_slice(req.body());
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(&wire).await.unwrap();
+    let mut bytes = Vec::new();
+    // A safety net against a hang, not a timed assertion.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tcp.read_to_end(&mut bytes),
+    )
+    .await
+    .expect("the emulator neither answered nor closed")
+    .or_else(|e| match e.kind() {
+        // A reset ends the exchange too; the bytes read before it are kept.
+        std::io::ErrorKind::ConnectionReset => Ok(0),
+        _ => Err(e),
+    })
+    .unwrap();
+    RawAnswer { bytes }
+}
