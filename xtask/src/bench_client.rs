@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use live_api::{Credentials, LiveClient, RetryPolicy};
+use live_api::{Credentials, LiveClient, StandardRetry};
 use live_emulator::{
     Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
@@ -103,7 +103,7 @@ pub fn run(args: &[&str]) -> ExitCode {
 fn measure_client(args: &Args, endpoint: &str) -> Result<LoadResult, String> {
     let mut builder = LiveClient::builder()
         .endpoint(endpoint)
-        .retry(RetryPolicy::none())
+        .retry(StandardRetry::none())
         .allow_insecure_http(true);
     if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
         builder = builder.credentials(Credentials::new(&**ak, &**sk).map_err(|e| e.to_string())?);

@@ -8,7 +8,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use live_api::{Credentials, LiveClient, RetryPolicy};
+use live_api::{Credentials, LiveClient, StandardRetry};
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,
@@ -109,7 +109,7 @@ async fn demo() -> DemoResult {
     let client = LiveClient::builder()
         .endpoint(emulator.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY)?)
-        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(20)))
+        .retry(StandardRetry::default().initial_backoff(Duration::from_millis(20)))
         .build()?;
 
     step(3, "GetPullRecordTask: the documented example task");
@@ -166,7 +166,7 @@ async fn demo() -> DemoResult {
     let wrong = LiveClient::builder()
         .endpoint(emulator.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, "not-the-secret")?)
-        .retry(RetryPolicy::none())
+        .retry(StandardRetry::none())
         .build()?;
     match wrong
         .get_pull_record_task()

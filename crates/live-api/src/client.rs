@@ -1,50 +1,48 @@
-//! `LiveClient`: its settings, and the one path every operation takes (validate, sign each
-//! attempt afresh, send, decode, retry what is safe, within the timeouts).
+//! `LiveClient`: its settings, and the one path every operation takes (validate, build the
+//! request once, sign it afresh for each attempt, send, decode, ask the retry policy, within
+//! the deadlines).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
-use live_model::{decode, Operation, Response};
+use live_model::{decode, Action, ActionFacts, Idempotency, Operation, Response};
 use live_transport::HttpTransport;
 use tracing::Instrument;
-use volc_sign::{Scope, SignableBody, SignableRequest, Signer, SigningTime};
+use volc_sign::{Scope, Signer, SigningTime};
 
 use crate::credentials::{CachingCredentials, CredentialsChain, ProvideCredentials};
+use crate::env::{within, Environment, LiveFuture, SystemEnvironment};
 use crate::error::{ErrorKind, LiveError, TimeoutScope};
-use crate::retry::{RetryPolicy, Sleep, TokioSleep};
-
-/// A clock for signing times (injectable for tests against an emulator's clock).
-pub type SigningClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+use crate::retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 
 /// The client's settings, with stated defaults.
 ///
 /// | setting | default |
 /// |---|---|
 /// | endpoint | `https://live.volcengineapi.com` (`http://` only for loopback unless allowed) |
-/// | region / service / version | `cn-north-1` / `live` / `2023-01-01` |
+/// | region / service | `cn-north-1` / `live` (each action's version comes from `live_model::Action`) |
 /// | credentials | the environment, then `~/.volc/credentials`, then `~/.volc/config`, cached |
 /// | transport | `live_transport::HyperTransport` |
 /// | connect timeout | 5 s |
-/// | per-attempt timeout | 10 s |
-/// | operation timeout (retries included) | 30 s |
-/// | retries | [`RetryPolicy::default`]: 3 attempts, exponential backoff with full jitter |
+/// | per-attempt timeout | 10 s (the client's own timer, whatever the transport) |
+/// | operation timeout (retries, checks and waits included) | 30 s |
+/// | retries | [`StandardRetry::default`]: 3 attempts, exponential backoff with full jitter |
+/// | environment (clocks, sleep, jitter, variables) | [`SystemEnvironment`] |
 /// | user agent | `volc-live-rust/VERSION (live-api)` |
 pub struct LiveClientBuilder {
     endpoint: String,
     region: String,
     service: String,
-    version: String,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     transport: Option<Arc<dyn HttpTransport>>,
     connect_timeout: Duration,
     attempt_timeout: Duration,
     operation_timeout: Duration,
-    retry: RetryPolicy,
-    sleep: Arc<dyn Sleep>,
-    clock: SigningClock,
+    retry: Arc<dyn RetryPolicy>,
+    env: Arc<dyn Environment>,
     user_agent: String,
     allow_insecure_http: bool,
 }
@@ -59,6 +57,7 @@ impl fmt::Debug for LiveClientBuilder {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
+            .field("env", &self.env)
             .finish_non_exhaustive()
     }
 }
@@ -69,15 +68,13 @@ impl Default for LiveClientBuilder {
             endpoint: live_model::DEFAULT_ENDPOINT.to_owned(),
             region: live_model::DEFAULT_REGION.to_owned(),
             service: live_model::SERVICE.to_owned(),
-            version: live_model::API_VERSION.to_owned(),
             credentials: None,
             transport: None,
             connect_timeout: Duration::from_secs(5),
             attempt_timeout: Duration::from_secs(10),
             operation_timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-            sleep: Arc::new(TokioSleep),
-            clock: Arc::new(SystemTime::now),
+            retry: Arc::new(StandardRetry::default()),
+            env: Arc::new(SystemEnvironment),
             user_agent: concat!("volc-live-rust/", env!("CARGO_PKG_VERSION"), " (live-api)")
                 .to_owned(),
             allow_insecure_http: false,
@@ -105,12 +102,6 @@ impl LiveClientBuilder {
         self
     }
 
-    /// The API version.
-    pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = version.into();
-        self
-    }
-
     /// Where credentials come from (any [`ProvideCredentials`], e.g. `volc_sign::Credentials`).
     pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
@@ -135,33 +126,39 @@ impl LiveClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt.
+    /// Time allowed for one attempt: credentials, signing, sending and reading the answer.
+    /// The client times it, whatever the transport; running out is
+    /// [`LiveError::is_timeout`] with [`TimeoutScope::Attempt`].
     pub fn attempt_timeout(mut self, d: Duration) -> Self {
         self.attempt_timeout = d;
         self
     }
 
-    /// Time allowed for the whole operation, retries and waits included.
+    /// Time allowed for the whole operation: attempts, waits between them, and the check
+    /// after a stop whose answer was lost.
     pub fn operation_timeout(mut self, d: Duration) -> Self {
         self.operation_timeout = d;
         self
     }
 
-    /// The retry policy ([`RetryPolicy::none`] turns retries off).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+    /// The retry policy: [`StandardRetry`] tuned, [`StandardRetry::none`] for no retry, or
+    /// your own [`RetryPolicy`].
+    pub fn retry(mut self, policy: impl RetryPolicy + 'static) -> Self {
+        self.retry = Arc::new(policy);
+        self
+    }
+
+    /// Shares a retry policy.
+    pub fn retry_policy(mut self, policy: Arc<dyn RetryPolicy>) -> Self {
         self.retry = policy;
         self
     }
 
-    /// How to wait between attempts (default: Tokio's timer).
-    pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
-        self.sleep = sleep;
-        self
-    }
-
-    /// The clock signing times are read from (default: the system clock).
-    pub fn signing_clock(mut self, clock: SigningClock) -> Self {
-        self.clock = clock;
+    /// The clocks, sleep, jitter and environment variables (default: [`SystemEnvironment`]).
+    /// Signing, credentials caching, the default credentials chain, retries and deadlines all
+    /// use it; a [`crate::ManualEnvironment`] makes them testable without waiting.
+    pub fn environment(mut self, env: Arc<dyn Environment>) -> Self {
+        self.env = env;
         self
     }
 
@@ -217,57 +214,43 @@ impl LiveClientBuilder {
             }
         }
         let scope = Scope::new(&*self.region, &*self.service).map_err(|e| config(e.to_string()))?;
-        if self.version.is_empty()
-            || !self
-                .version
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(config(format!(
-                "the version {:?} is not like 2023-01-01",
-                self.version
-            )));
-        }
         let user_agent = http::HeaderValue::from_str(&self.user_agent)
             .map_err(|_| config("the user agent is not a valid header value".into()))?;
-        let transport_bounds_attempts = self.transport.is_none();
+        let host_header = http::HeaderValue::from_str(&authority)
+            .map_err(|_| config("the endpoint's host is not a valid header value".into()))?;
+        // The client times each attempt; the default transport keeps its connect timeout and
+        // a safety cap well past the client's own deadlines.
         let transport = match self.transport {
             Some(t) => t,
-            None => {
-                default_transport(scheme == "http", self.connect_timeout, self.attempt_timeout)?
-            }
+            None => default_transport(
+                scheme == "http",
+                self.connect_timeout,
+                self.operation_timeout.max(self.attempt_timeout) + Duration::from_secs(5),
+            )?,
         };
         let credentials = self.credentials.unwrap_or_else(|| {
-            Arc::new(CachingCredentials::new(Arc::new(
-                CredentialsChain::default_chain(),
-            )))
+            Arc::new(
+                CachingCredentials::new(Arc::new(CredentialsChain::from_environment(
+                    self.env.clone(),
+                )))
+                .with_environment(self.env.clone()),
+            )
         });
         let base = format!("{scheme}://{authority}");
-        let uris = [
-            live_model::GetPullRecordTaskRequest::ACTION,
-            live_model::CreatePullRecordTaskRequest::ACTION,
-            live_model::ListPullRecordTaskRequest::ACTION,
-            live_model::StopPullRecordTaskRequest::ACTION,
-        ]
-        .into_iter()
-        .map(|action| action_uri(&base, action, &self.version).map(|uri| (action, uri)))
-        .collect::<Result<Vec<_>, _>>()?;
+        let uris = Action::ALL
+            .map(|action| action_uri(&base, action.facts()))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(LiveClient {
             inner: Arc::new(Inner {
                 uris,
                 base,
-                host_header: http::HeaderValue::from_str(&authority).map_err(|_| {
-                    config("the endpoint's host is not a valid header value".into())
-                })?,
-                host: authority,
-                version: self.version,
+                host_header,
                 signer: Signer::new(scope),
                 credentials,
                 transport,
-                transport_bounds_attempts,
                 retry: self.retry,
-                sleep: self.sleep,
-                clock: self.clock,
+                env: self.env,
                 attempt_timeout: self.attempt_timeout,
                 operation_timeout: self.operation_timeout,
                 user_agent,
@@ -280,12 +263,12 @@ impl LiveClientBuilder {
 fn default_transport(
     plain: bool,
     connect: Duration,
-    attempt: Duration,
+    cap: Duration,
 ) -> Result<Arc<dyn HttpTransport>, LiveError> {
     live_transport::HyperTransport::builder()
         .allow_plain_http(plain)
         .connect_timeout(connect)
-        .timeout(attempt)
+        .timeout(cap)
         .build()
         .map(|t| Arc::new(t) as Arc<dyn HttpTransport>)
         .map_err(|e| ErrorKind::Transport(e).into())
@@ -295,7 +278,7 @@ fn default_transport(
 fn default_transport(
     _plain: bool,
     _connect: Duration,
-    _attempt: Duration,
+    _cap: Duration,
 ) -> Result<Arc<dyn HttpTransport>, LiveError> {
     Err(ErrorKind::Config(
         "no transport: enable the `hyper` feature or give one with LiveClientBuilder::transport"
@@ -306,19 +289,14 @@ fn default_transport(
 
 struct Inner {
     base: String,
-    host: String,
     host_header: http::HeaderValue,
-    version: String,
-    /// The URI of each known action, built once.
-    uris: Vec<(&'static str, http::Uri)>,
+    /// The URI of each modelled action, in `Action::ALL` order, built once.
+    uris: Vec<http::Uri>,
     signer: Signer,
     credentials: Arc<dyn ProvideCredentials>,
     transport: Arc<dyn HttpTransport>,
-    /// The default transport already bounds each exchange by the attempt timeout.
-    transport_bounds_attempts: bool,
-    retry: RetryPolicy,
-    sleep: Arc<dyn Sleep>,
-    clock: SigningClock,
+    retry: Arc<dyn RetryPolicy>,
+    env: Arc<dyn Environment>,
     attempt_timeout: Duration,
     operation_timeout: Duration,
     user_agent: http::HeaderValue,
@@ -346,13 +324,40 @@ impl fmt::Debug for LiveClient {
     }
 }
 
-/// What one attempt produced.
-enum Attempt<T> {
-    Done(Response<T>),
-    Failed {
-        error: LiveError,
-        retry_after: Option<Duration>,
-    },
+/// After a failure that may have taken effect, finds out whether it did: `Some(answer)` when
+/// it did (the operation succeeded), `None` when it did not (sending again is right).
+pub(crate) trait OutcomeCheck<R>: Send + Sync {
+    fn check(&self) -> LiveFuture<'_, Result<Option<Response<R>>, LiveError>>;
+}
+
+/// A successful operation, and whether its success was found by a check rather than by the
+/// answer to a request.
+pub(crate) struct Done<R> {
+    pub(crate) response: Response<R>,
+    pub(crate) reconciled: bool,
+}
+
+/// What the operation has done so far (read when its deadline runs out).
+#[derive(Default)]
+struct Progress {
+    attempts: AtomicU32,
+    in_flight: AtomicBool,
+    unknown: AtomicBool,
+}
+
+/// A failed attempt.
+struct Failed {
+    error: LiveError,
+    retry_after: Option<Duration>,
+}
+
+impl From<LiveError> for Failed {
+    fn from(error: LiveError) -> Self {
+        Self {
+            error,
+            retry_after: None,
+        }
+    }
 }
 
 impl LiveClient {
@@ -372,45 +377,44 @@ impl LiveClient {
         &self.inner.base
     }
 
-    /// Sends any operation: validates it, then signs and sends it, retrying what is safe, within
-    /// the timeouts. The typed operations below are built on this.
+    /// Sends any operation: validates it, then signs and sends it, retrying what the policy
+    /// says is safe, within the deadlines. The typed operations below are built on this.
+    ///
+    /// An operation that is not modelled here is sent the same way; unless its
+    /// [`Operation::ACTION`] says otherwise it is treated as not idempotent.
     pub async fn call<O: Operation>(&self, op: &O) -> Result<Response<O::Result>, LiveError> {
+        self.run(op, None).await.map(|done| done.response)
+    }
+
+    /// [`LiveClient::call`], with a check of the outcome after a failure that may have
+    /// taken effect (for operations idempotent by outcome).
+    pub(crate) async fn run<O: Operation>(
+        &self,
+        op: &O,
+        check: Option<&dyn OutcomeCheck<O::Result>>,
+    ) -> Result<Done<O::Result>, LiveError> {
+        let facts = O::ACTION;
         let span = tracing::info_span!(
             "live.operation",
-            action = O::ACTION,
+            action = facts.name(),
             attempts = tracing::field::Empty,
             request_id = tracing::field::Empty,
             outcome = tracing::field::Empty,
+            reconciled = tracing::field::Empty,
         );
-        let attempts = AtomicU32::new(0);
-        let result = async {
-            op.validate()
-                .map_err(|e| LiveError::from(ErrorKind::InvalidInput(e)))?;
-            let body = Bytes::from(
-                serde_json::to_vec(op)
-                    .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?,
-            );
-            let limit = self.inner.operation_timeout;
-            // A single attempt is bounded by its own, shorter timeout: no second timer needed.
-            if self.inner.retry.attempts() == 1 && self.inner.attempt_timeout <= limit {
-                return self.attempts::<O>(body, &attempts).await;
-            }
-            match tokio::time::timeout(limit, self.attempts::<O>(body, &attempts)).await {
-                Ok(result) => result,
-                Err(_) => Err(LiveError::from(ErrorKind::Timeout {
-                    scope: TimeoutScope::Operation,
-                    after: limit,
-                })
-                .with_attempts(attempts.load(Ordering::SeqCst))),
-            }
-        }
-        .instrument(span.clone())
-        .await;
-        span.record("attempts", attempts.load(Ordering::SeqCst));
+        let progress = Progress::default();
+        let result = self
+            .operation(op, facts, check, &progress)
+            .instrument(span.clone())
+            .await;
+        span.record("attempts", progress.attempts.load(Ordering::Relaxed));
         match &result {
-            Ok(r) => {
-                span.record("request_id", r.request_id());
+            Ok(done) => {
+                span.record("request_id", done.response.request_id());
                 span.record("outcome", "ok");
+                if done.reconciled {
+                    span.record("reconciled", true);
+                }
             }
             Err(e) => {
                 if let Some(id) = e.request_id() {
@@ -422,59 +426,137 @@ impl LiveClient {
         result
     }
 
-    async fn attempts<O: Operation>(
+    async fn operation<O: Operation>(
         &self,
-        body: Bytes,
-        counter: &AtomicU32,
-    ) -> Result<Response<O::Result>, LiveError> {
-        let started = tokio::time::Instant::now();
-        let policy = &self.inner.retry;
-        let is_create = O::ACTION == live_model::CreatePullRecordTaskRequest::ACTION;
-        let mut attempt = 0;
+        op: &O,
+        facts: ActionFacts,
+        check: Option<&dyn OutcomeCheck<O::Result>>,
+        progress: &Progress,
+    ) -> Result<Done<O::Result>, LiveError> {
+        op.validate()
+            .map_err(|e| LiveError::from(ErrorKind::InvalidInput(e)))?;
+        let body = Bytes::from(
+            serde_json::to_vec(op)
+                .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?,
+        );
+        let request = self.request(facts, body)?;
+        let inner = &*self.inner;
+        let env = &*inner.env;
+        let started = env.monotonic();
+        let limit = inner.operation_timeout;
+        let remaining = || limit.saturating_sub(env.monotonic().saturating_duration_since(started));
+        let idempotency = facts.idempotency();
+        let mut unknown = false;
+        let mut attempt = 0u32;
         loop {
             attempt += 1;
-            counter.store(attempt, Ordering::SeqCst);
+            progress.attempts.store(attempt, Ordering::Relaxed);
+            let left = remaining();
+            let (bound, scope) = if inner.attempt_timeout < left {
+                (inner.attempt_timeout, TimeoutScope::Attempt)
+            } else {
+                (left, TimeoutScope::Operation)
+            };
             let span =
                 tracing::debug_span!("live.attempt", attempt, status = tracing::field::Empty);
-            let outcome = self.attempt::<O>(&body).instrument(span.clone()).await?;
-            let (error, retry_after) = match outcome {
-                Attempt::Done(r) => {
+            let outcome = within(
+                self.attempt::<O::Result>(&request, progress)
+                    .instrument(span.clone()),
+                env.timer(bound),
+            )
+            .await;
+            let in_flight = progress.in_flight.swap(false, Ordering::Relaxed);
+            let Failed { error, retry_after } = match outcome {
+                Some(Ok(response)) => {
                     span.record("status", 200);
-                    return Ok(r);
+                    return Ok(Done {
+                        response,
+                        reconciled: false,
+                    });
                 }
-                Attempt::Failed { error, retry_after } => (error, retry_after),
+                Some(Err(failed)) => failed,
+                None => Failed::from(LiveError::from(ErrorKind::Timeout {
+                    scope,
+                    after: if scope == TimeoutScope::Attempt {
+                        bound
+                    } else {
+                        limit
+                    },
+                })),
             };
             if let Some(status) = error.http_status() {
                 span.record("status", status);
             }
-            let error = error.with_attempts(attempt);
-            if attempt >= policy.attempts() || !worth_retrying(&error, is_create) {
-                return Err(error);
+            let sent_unanswered = in_flight && error.timeout_scope().is_some();
+            if idempotency != Idempotency::Read
+                && (sent_unanswered || FailureClass::outcome_unknown(&error))
+            {
+                unknown = true;
+                progress.unknown.store(true, Ordering::Relaxed);
             }
-            let Some(delay) = policy.delay(attempt, retry_after) else {
-                return Err(error);
+            let decision = if error.timeout_scope() == Some(TimeoutScope::Operation)
+                || matches!(
+                    error.kind(),
+                    ErrorKind::Credentials(_) | ErrorKind::Config(_) | ErrorKind::InvalidInput(_)
+                ) {
+                RetryDecision::GiveUp
+            } else {
+                let ctx = RetryContext::new(&error, attempt, idempotency, env)
+                    .with_times(
+                        env.monotonic().saturating_duration_since(started),
+                        remaining(),
+                    )
+                    .with_retry_after(retry_after);
+                inner.retry.decide(&ctx)
             };
-            if started.elapsed() + delay >= self.inner.operation_timeout {
-                return Err(error);
+            let error = error.with_attempts(attempt);
+            if let RetryDecision::RetryAfter(delay) = decision {
+                tracing::debug!(attempt, ?delay, error = %error, "retrying");
+                env.sleep(delay).await;
             }
-            tracing::debug!(attempt, ?delay, error = %error, "retrying");
-            self.inner.sleep.sleep(delay).await;
+            if unknown {
+                if let Some(check) = check {
+                    match within(check.check(), env.timer(remaining())).await {
+                        Some(Ok(Some(response))) => {
+                            tracing::info!(
+                                action = facts.name(),
+                                attempts = attempt,
+                                "the lost request took effect (found by a check); reconciled"
+                            );
+                            return Ok(Done {
+                                response,
+                                reconciled: true,
+                            });
+                        }
+                        Some(Ok(None)) => {
+                            unknown = false;
+                            progress.unknown.store(false, Ordering::Relaxed);
+                        }
+                        Some(Err(e)) => {
+                            tracing::debug!(error = %e, "the check after a lost answer failed")
+                        }
+                        None => {}
+                    }
+                }
+            }
+            if !matches!(decision, RetryDecision::RetryAfter(_)) {
+                return Err(error.applied_unknown(facts.name(), unknown));
+            }
         }
     }
 
-    /// One attempt: credentials, a fresh signature, the exchange, the decoding.
-    async fn attempt<O: Operation>(&self, body: &Bytes) -> Result<Attempt<O::Result>, LiveError> {
-        let inner = &self.inner;
-        let provided = inner
-            .credentials
-            .provide()
-            .await
-            .map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?;
-        let uri = match inner.uris.iter().find(|(action, _)| *action == O::ACTION) {
-            Some((_, uri)) => uri.clone(),
-            None => action_uri(&inner.base, O::ACTION, &inner.version)?,
+    /// The request as it is sent, built once: the action's URI, `Host`, `Content-Type`,
+    /// `Accept`, `User-Agent` and the JSON body. Each attempt signs a copy of exactly this.
+    fn request(&self, facts: ActionFacts, body: Bytes) -> Result<http::Request<Bytes>, LiveError> {
+        let inner = &*self.inner;
+        let uri = match facts.action() {
+            Some(action) if action.version() == facts.version() => {
+                let i = Action::ALL.iter().position(|a| *a == action).unwrap_or(0);
+                inner.uris[i].clone()
+            }
+            _ => action_uri(&inner.base, facts)?,
         };
-        let mut request = http::Request::new(body.clone());
+        let mut request = http::Request::new(body);
         *request.method_mut() = http::Method::POST;
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
@@ -488,95 +570,72 @@ impl LiveClient {
             http::HeaderValue::from_static("application/json"),
         );
         headers.insert(http::header::USER_AGENT, inner.user_agent.clone());
-        let time = SigningTime::from_system_time((inner.clock)())
+        Ok(request)
+    }
+
+    /// One attempt: credentials, a fresh signature over a copy of the request, the exchange,
+    /// the decoding.
+    async fn attempt<R: live_model::ResultBody>(
+        &self,
+        template: &http::Request<Bytes>,
+        progress: &Progress,
+    ) -> Result<Response<R>, Failed> {
+        let inner = &*self.inner;
+        let provided = inner
+            .credentials
+            .provide()
+            .await
+            .map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?;
+        let mut request = http::Request::new(template.body().clone());
+        *request.method_mut() = template.method().clone();
+        *request.uri_mut() = template.uri().clone();
+        *request.headers_mut() = template.headers().clone();
+        let time = SigningTime::from_system_time(inner.env.now())
             .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?;
-        // Exactly what is sent: the query as written above, the signed Content-Type, the body.
-        let query = [("Action", O::ACTION), ("Version", inner.version.as_str())];
-        let headers = [("Content-Type", "application/json")];
-        let signable = SignableRequest::new("POST", &inner.host, "/")
-            .query(&query)
-            .headers(&headers)
-            .body(SignableBody::Bytes(body));
         let signing_error =
             |e: volc_sign::SignError| LiveError::from(ErrorKind::Config(e.to_string()));
-        let signed = if tracing::enabled!(tracing::Level::DEBUG) {
-            let (signed, trace) = inner
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let (_, trace) = inner
                 .signer
-                .sign_with_trace(&provided.credentials, &signable, time)
+                .sign_http_with_trace(&provided.credentials, &mut request, time)
                 .map_err(signing_error)?;
             tracing::debug!(
                 canonical_request = %trace.redacted_canonical_request(),
                 string_to_sign = %trace.string_to_sign(),
                 "signed request"
             );
-            signed
         } else {
             inner
                 .signer
-                .sign(&provided.credentials, &signable, time)
-                .map_err(signing_error)?
-        };
-        signed
-            .apply_to(request.headers_mut())
-            .map_err(signing_error)?;
-        // The default transport times the exchange itself (as a transport timeout); any other
-        // is bounded here.
-        let sent = if inner.transport_bounds_attempts {
-            Ok(inner.transport.send(request).await)
-        } else {
-            tokio::time::timeout(inner.attempt_timeout, inner.transport.send(request)).await
-        };
-        let response = match sent {
-            Err(_) => {
-                return Ok(Attempt::Failed {
-                    error: ErrorKind::Timeout {
-                        scope: TimeoutScope::Attempt,
-                        after: inner.attempt_timeout,
-                    }
-                    .into(),
-                    retry_after: None,
-                })
-            }
-            Ok(Err(e)) => {
-                return Ok(Attempt::Failed {
-                    error: ErrorKind::Transport(e).into(),
-                    retry_after: None,
-                })
-            }
-            Ok(Ok(r)) => r,
-        };
+                .sign_http(&provided.credentials, &mut request, time)
+                .map_err(signing_error)?;
+        }
+        progress.in_flight.store(true, Ordering::Relaxed);
+        let response = inner
+            .transport
+            .send(request)
+            .await
+            .map_err(|e| LiveError::from(ErrorKind::Transport(e)))?;
+        progress.in_flight.store(false, Ordering::Relaxed);
         let retry_after = response
             .headers()
             .get(http::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        match decode::<O::Result>(response.status().as_u16(), response.body()) {
-            Ok(r) => Ok(Attempt::Done(r)),
-            Err(e) => Ok(Attempt::Failed {
-                error: e.into(),
-                retry_after,
-            }),
-        }
+        decode::<R>(response.status().as_u16(), response.body()).map_err(|e| Failed {
+            error: e.into(),
+            retry_after,
+        })
     }
 }
 
-/// `{base}/?Action={action}&Version={version}`: the query exactly as it is signed.
-fn action_uri(base: &str, action: &str, version: &str) -> Result<http::Uri, LiveError> {
-    http::Uri::try_from(format!("{base}/?Action={action}&Version={version}"))
+/// `{base}/?Action={name}&Version={version}`: the query exactly as it is signed.
+fn action_uri(base: &str, facts: ActionFacts) -> Result<http::Uri, LiveError> {
+    let query = volc_sign::canonical_query_string(&[
+        ("Action", facts.name()),
+        ("Version", facts.version()),
+    ]);
+    http::Uri::try_from(format!("{base}/?{query}"))
         .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))
-}
-
-/// Whether a failed attempt is worth another: see [`RetryPolicy`].
-fn worth_retrying(e: &LiveError, is_create: bool) -> bool {
-    if e.is_throttling() {
-        return true;
-    }
-    match e.kind() {
-        ErrorKind::Transport(t) if is_create => !t.may_have_reached_server(),
-        ErrorKind::Transport(t) => t.is_connect() || t.is_timeout() || t.is_io(),
-        ErrorKind::Timeout { .. } => !is_create,
-        ErrorKind::Service(_) | ErrorKind::UnexpectedResponse(_) => !is_create && e.is_retryable(),
-        _ => false,
-    }
 }

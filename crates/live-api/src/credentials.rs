@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use live_transport::BoxFuture;
+use crate::env::{Environment, LiveFuture, SystemEnvironment};
+
 use volc_sign::Credentials;
 
 /// Credentials and, for temporary ones, when they expire.
@@ -80,13 +81,12 @@ impl CredentialsError {
 ///
 /// ```
 /// use live_api::{CredentialsError, ProvideCredentials, ProvidedCredentials};
-/// use live_transport::BoxFuture;
-///
+/// ///
 /// #[derive(Debug)]
 /// struct FromVault;
 ///
 /// impl ProvideCredentials for FromVault {
-///     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+///     fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
 ///         Box::pin(async {
 ///             let creds = volc_sign::Credentials::new("AKTPexample", "secret").unwrap()
 ///                 .with_session_token("STS2token").unwrap();
@@ -98,33 +98,41 @@ impl CredentialsError {
 /// ```
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     /// The credentials to sign the next request with.
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>>;
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>>;
 }
 
 /// A provider's answer that is known at once.
 fn ready(
     result: Result<ProvidedCredentials, CredentialsError>,
-) -> BoxFuture<'static, Result<ProvidedCredentials, CredentialsError>> {
+) -> LiveFuture<'static, Result<ProvidedCredentials, CredentialsError>> {
     Box::pin(std::future::ready(result))
 }
 
 impl ProvideCredentials for ProvidedCredentials {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         ready(Ok(self.clone()))
     }
 }
 
 impl ProvideCredentials for Credentials {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         ready(Ok(ProvidedCredentials::new(self.clone())))
     }
 }
 
-/// Reads an environment variable (injectable for tests).
-pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-fn process_env() -> EnvLookup {
-    Arc::new(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+/// Reads `name` through `env`: `None` when unset or empty; an error naming the variable
+/// when it is set but not UTF-8 (a broken source is never skipped silently).
+fn env_text(env: &dyn Environment, name: &str) -> Result<Option<String>, CredentialsError> {
+    match env.var_os(name) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => v.into_string().map(Some).map_err(|_| {
+            CredentialsError::invalid(
+                format!("${name}"),
+                format!("{name} is set but is not UTF-8"),
+            )
+        }),
+    }
 }
 
 /// Credentials from environment variables: `VOLCENGINE_ACCESS_KEY`, `VOLCENGINE_SECRET_KEY`
@@ -132,7 +140,7 @@ fn process_env() -> EnvLookup {
 /// and `VOLC_SECRETKEY` (the older SDKs). One of a pair without the other is an error.
 #[derive(Clone)]
 pub struct EnvCredentials {
-    env: EnvLookup,
+    env: Arc<dyn Environment>,
 }
 
 impl fmt::Debug for EnvCredentials {
@@ -143,7 +151,9 @@ impl fmt::Debug for EnvCredentials {
 
 impl Default for EnvCredentials {
     fn default() -> Self {
-        Self { env: process_env() }
+        Self {
+            env: Arc::new(SystemEnvironment),
+        }
     }
 }
 
@@ -153,9 +163,9 @@ impl EnvCredentials {
         Self::default()
     }
 
-    /// Reads through `lookup` instead of the process environment.
-    pub fn with_lookup(lookup: EnvLookup) -> Self {
-        Self { env: lookup }
+    /// Reads the variables of `env` (e.g. a [`crate::ManualEnvironment`] in tests).
+    pub fn with_environment(env: Arc<dyn Environment>) -> Self {
+        Self { env }
     }
 
     fn pair(
@@ -165,7 +175,8 @@ impl EnvCredentials {
         token_name: Option<&str>,
     ) -> Result<ProvidedCredentials, CredentialsError> {
         let source = format!("${ak_name}/${sk_name}");
-        let (ak, sk) = match ((self.env)(ak_name), (self.env)(sk_name)) {
+        let env = &*self.env;
+        let (ak, sk) = match (env_text(env, ak_name)?, env_text(env, sk_name)?) {
             (None, None) => return Err(CredentialsError::not_configured(source)),
             (Some(_), None) => {
                 return Err(CredentialsError::invalid(
@@ -181,7 +192,11 @@ impl EnvCredentials {
             }
             (Some(ak), Some(sk)) => (ak, sk),
         };
-        keys(&source, ak, sk, token_name.and_then(|t| (self.env)(t)))
+        let token = match token_name {
+            Some(t) => env_text(env, t)?,
+            None => None,
+        };
+        keys(&source, ak, sk, token)
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
@@ -205,7 +220,7 @@ impl EnvCredentials {
 }
 
 impl ProvideCredentials for EnvCredentials {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         ready(self.read())
     }
 }
@@ -328,7 +343,7 @@ fn k_only(line: &str) -> String {
 }
 
 impl ProvideCredentials for ProfileFileCredentials {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         ready(self.read())
     }
 }
@@ -375,7 +390,7 @@ impl ConfigFileCredentials {
 }
 
 impl ProvideCredentials for ConfigFileCredentials {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         ready(self.read())
     }
 }
@@ -397,15 +412,22 @@ impl CredentialsChain {
     /// The default order: the environment (`VOLCENGINE_*`, then `VOLC_*`), then
     /// `$HOME/.volc/credentials`, then `$HOME/.volc/config`.
     pub fn default_chain() -> Self {
-        let env = process_env();
-        let home = env("HOME").map(PathBuf::from);
+        Self::from_environment(Arc::new(SystemEnvironment))
+    }
+
+    /// The default order, reading variables (and `HOME`) from `env`.
+    pub fn from_environment(env: Arc<dyn Environment>) -> Self {
+        let home = env
+            .var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
         Self::for_env_and_home(env, home)
     }
 
-    /// The default order, reading the environment through `env` and files under `home`.
-    pub fn for_env_and_home(env: EnvLookup, home: Option<PathBuf>) -> Self {
+    /// The default order, reading variables from `env` and files under `home`.
+    pub fn for_env_and_home(env: Arc<dyn Environment>, home: Option<PathBuf>) -> Self {
         let mut providers: Vec<Arc<dyn ProvideCredentials>> =
-            vec![Arc::new(EnvCredentials::with_lookup(env))];
+            vec![Arc::new(EnvCredentials::with_environment(env))];
         if let Some(home) = home {
             providers.push(Arc::new(ProfileFileCredentials::new(
                 home.join(".volc").join("credentials"),
@@ -419,7 +441,7 @@ impl CredentialsChain {
 }
 
 impl ProvideCredentials for CredentialsChain {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         Box::pin(async move {
             let mut looked_at = Vec::new();
             for p in &self.providers {
@@ -442,7 +464,7 @@ impl ProvideCredentials for CredentialsChain {
 pub struct CachingCredentials {
     inner: Arc<dyn ProvideCredentials>,
     refresh_before: Duration,
-    now: Arc<dyn Fn() -> SystemTime + Send + Sync>,
+    env: Arc<dyn Environment>,
     cached: tokio::sync::Mutex<Option<ProvidedCredentials>>,
 }
 
@@ -461,7 +483,7 @@ impl CachingCredentials {
         Self {
             inner,
             refresh_before: Duration::from_secs(300),
-            now: Arc::new(SystemTime::now),
+            env: Arc::new(SystemEnvironment),
             cached: tokio::sync::Mutex::new(None),
         }
     }
@@ -472,20 +494,20 @@ impl CachingCredentials {
         self
     }
 
-    /// Uses `now` as the clock (for tests).
-    pub fn with_clock(mut self, now: Arc<dyn Fn() -> SystemTime + Send + Sync>) -> Self {
-        self.now = now;
+    /// Reads expiry against `env`'s wall clock (the client hands its own environment).
+    pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
+        self.env = env;
         self
     }
 }
 
 impl ProvideCredentials for CachingCredentials {
-    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
         Box::pin(async move {
             let mut cached = self.cached.lock().await;
             let fresh = |c: &ProvidedCredentials| {
                 c.expires_at
-                    .is_none_or(|at| (self.now)() + self.refresh_before < at)
+                    .is_none_or(|at| self.env.now() + self.refresh_before < at)
             };
             if let Some(c) = cached.as_ref().filter(|c| fresh(c)) {
                 return Ok(c.clone());

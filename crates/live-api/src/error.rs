@@ -66,12 +66,42 @@ pub enum ErrorKind {
 pub struct LiveError {
     kind: ErrorKind,
     attempts: u32,
+    may_have_been_applied: bool,
+    action: Option<&'static str>,
 }
 
 impl LiveError {
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
+    }
+
+    /// Marks the error of `action` whose request may have taken effect.
+    pub(crate) fn applied_unknown(mut self, action: &'static str, unknown: bool) -> Self {
+        self.may_have_been_applied = unknown;
+        self.action = Some(action);
+        self
+    }
+
+    /// Whether a request that changes something (a create, a stop) may have reached the
+    /// service and taken effect although no answer says so: the connection was lost after the
+    /// request was written, an attempt ran out of time, or a 5xx came back. Check the state
+    /// before sending it again (list the stream's tasks after a create; get the task after a
+    /// stop). Always `false` for reads, and for errors that prove nothing happened (the input
+    /// was refused, no connection was made, the service throttled the call).
+    ///
+    /// The client has already checked what it could: a stop whose answer was lost is followed
+    /// by GetPullRecordTask, and succeeds when the task is stopped.
+    pub fn may_have_been_applied(&self) -> bool {
+        self.may_have_been_applied
+    }
+
+    /// Which time limit ran out, when the client's did.
+    pub fn timeout_scope(&self) -> Option<TimeoutScope> {
+        match &self.kind {
+            ErrorKind::Timeout { scope, .. } => Some(*scope),
+            _ => None,
+        }
     }
 
     /// What went wrong.
@@ -118,17 +148,11 @@ impl LiveError {
     }
 
     /// Whether the same call may succeed later: transient service codes, throttling, HTTP
-    /// 429/500/502/503/504, connection failures and timeouts.
+    /// 429/500/502/503/504, connection failures and attempt timeouts; not an untrusted
+    /// certificate. Whether the client sends it again also depends on the operation: see
+    /// [`crate::StandardRetry`] and [`crate::FailureClass`].
     pub fn is_retryable(&self) -> bool {
-        match &self.kind {
-            ErrorKind::Service(e) => e.is_retryable(),
-            ErrorKind::UnexpectedResponse(e) => {
-                matches!(e.http_status, 429 | 500 | 502 | 503 | 504)
-            }
-            ErrorKind::Transport(e) => !e.is_invalid_request() && !e.is_response_too_large(),
-            ErrorKind::Timeout { .. } => true,
-            _ => false,
-        }
+        crate::FailureClass::of(self) != crate::FailureClass::Permanent
     }
 
     /// Whether the service is throttling the caller.
@@ -167,7 +191,12 @@ impl LiveError {
 
 impl From<ErrorKind> for LiveError {
     fn from(kind: ErrorKind) -> Self {
-        Self { kind, attempts: 0 }
+        Self {
+            kind,
+            attempts: 0,
+            may_have_been_applied: false,
+            action: None,
+        }
     }
 }
 
@@ -205,6 +234,22 @@ impl fmt::Display for LiveError {
         }
         if self.attempts > 1 {
             write!(f, "; gave up after {} attempts", self.attempts)?;
+        }
+        if self.may_have_been_applied {
+            let action = self.action.unwrap_or("the request");
+            let check = match live_model::Action::from_name(action) {
+                Some(live_model::Action::CreatePullRecordTask) => {
+                    "list the stream's tasks (ListPullRecordTask) before creating it again"
+                }
+                Some(live_model::Action::StopPullRecordTask) => {
+                    "get the task (GetPullRecordTask): it is stopped if the stop took effect"
+                }
+                _ => "check the resource's state before sending it again",
+            };
+            write!(
+                f,
+                "; {action} may have reached the service and taken effect although no answer says so: {check}"
+            )?;
         }
         Ok(())
     }

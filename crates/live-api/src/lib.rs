@@ -61,22 +61,24 @@
 
 mod client;
 mod credentials;
+mod env;
 mod error;
 mod ops;
 mod retry;
 
-pub use client::{LiveClient, LiveClientBuilder, SigningClock};
+pub use client::{LiveClient, LiveClientBuilder};
 pub use credentials::{
     CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
-    EnvLookup, ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
+    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
 };
+pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, TimeoutScope};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
     StopPullRecordTaskOutput, Tasks,
 };
-pub use retry::{Jitter, RetryPolicy, Sleep, TokioSleep};
+pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 
 pub use live_model as model;
 pub use volc_sign::Credentials;

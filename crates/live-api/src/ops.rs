@@ -8,11 +8,12 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use live_model::{
     CreatePullRecordTaskRequest, GetPullRecordTaskRequest, GetShape, ListPullRecordTaskRequest,
-    Pagination, PullRecordTask, ResponseMetadata, StopPullRecordTaskRequest,
+    Pagination, PullRecordTask, Response, ResponseMetadata, StopPullRecordTaskRequest,
+    StopPullRecordTaskResult, TaskStatus,
 };
-use live_transport::BoxFuture;
 
-use crate::{LiveClient, LiveError};
+use crate::client::OutcomeCheck;
+use crate::{LiveClient, LiveError, LiveFuture};
 
 /// GetPullRecordTask's answer: the task, and the metadata with the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +53,12 @@ pub struct ListPullRecordTaskOutput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StopPullRecordTaskOutput {
-    /// `ResponseMetadata`.
+    /// `ResponseMetadata`: of the stop's answer, or, when `reconciled`, of the
+    /// GetPullRecordTask that found the task stopped.
     pub metadata: ResponseMetadata,
+    /// `true` when the stop's own answer was lost and the client found, with
+    /// GetPullRecordTask, that the task is stopped: the stop took effect.
+    pub reconciled: bool,
 }
 
 macro_rules! request_id {
@@ -247,7 +252,7 @@ async fn fetch(
 pub struct Pages {
     client: LiveClient,
     request: ListPullRecordTaskRequest,
-    pending: Option<BoxFuture<'static, Result<ListPullRecordTaskOutput, LiveError>>>,
+    pending: Option<LiveFuture<'static, Result<ListPullRecordTaskOutput, LiveError>>>,
     done: bool,
 }
 
@@ -352,10 +357,41 @@ impl StopPullRecordTask {
     }
 
     /// Sends it.
+    ///
+    /// A stop is idempotent by outcome: when an attempt may have taken effect but its answer
+    /// was lost (connection closed, attempt timed out, 5xx), the client asks
+    /// GetPullRecordTask before sending it again. A task already stopped (`停用`) means the
+    /// stop succeeded: the output says `reconciled`. Otherwise the stop is sent again.
     pub async fn send(self) -> Result<StopPullRecordTaskOutput, LiveError> {
-        let r = self.client.call(&self.request).await?;
+        let check = StoppedCheck {
+            client: &self.client,
+            task_id: &self.request.task_id,
+        };
+        let done = self.client.run(&self.request, Some(&check)).await?;
         Ok(StopPullRecordTaskOutput {
-            metadata: r.metadata,
+            metadata: done.response.metadata,
+            reconciled: done.reconciled,
+        })
+    }
+}
+
+/// After a stop whose answer was lost: is the task stopped?
+struct StoppedCheck<'a> {
+    client: &'a LiveClient,
+    task_id: &'a str,
+}
+
+impl OutcomeCheck<StopPullRecordTaskResult> for StoppedCheck<'_> {
+    fn check(
+        &self,
+    ) -> LiveFuture<'_, Result<Option<Response<StopPullRecordTaskResult>>, LiveError>> {
+        Box::pin(async move {
+            let got = self
+                .client
+                .call(&GetPullRecordTaskRequest::new(self.task_id))
+                .await?;
+            Ok((got.result.task.status == TaskStatus::Stopped)
+                .then(|| Response::new(got.metadata, StopPullRecordTaskResult::default())))
         })
     }
 }

@@ -1,90 +1,241 @@
-//! The retry policy: how many attempts, how long to wait between them, and what is worth
-//! retrying. Jitter and sleeping are injectable, so tests run without waiting.
+//! The one retry decision: given the error, the attempt, the elapsed time and the operation's
+//! idempotency, retry after a delay or give up. Every classification of failures lives here.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use live_transport::BoxFuture;
+use live_model::Idempotency;
 
-/// Draws the jittered delay for a ceiling: any duration from zero to `ceiling`.
-pub type Jitter = Arc<dyn Fn(Duration) -> Duration + Send + Sync>;
+use crate::env::Environment;
+use crate::error::{ErrorKind, LiveError, TimeoutScope};
 
-/// Waits (injectable: tests can record delays instead of sleeping).
-pub trait Sleep: Send + Sync + fmt::Debug {
-    /// A future that completes after `d`.
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()>;
+/// How a failure bears on sending the request again.
+///
+/// ```
+/// use live_api::{ErrorKind, FailureClass, LiveError};
+/// use live_transport::{ErrorKind as TransportKind, TransportError};
+///
+/// let refused = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Connect, "refused")));
+/// assert_eq!(FailureClass::of(&refused), FailureClass::NotSent);
+/// let reset = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Io, "reset")));
+/// assert_eq!(FailureClass::of(&reset), FailureClass::Transient);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureClass {
+    /// The request certainly did not take effect: it never reached the service (no
+    /// connection, a pooled connection found closed before writing), or the service refused
+    /// it before acting (throttling). Safe to send again, whatever the operation.
+    NotSent,
+    /// Transient, and the request may have reached the service: a connection lost during the
+    /// exchange, an attempt that ran out of time, a 5xx, `CommonErr`, `InternalError`.
+    /// Safe to send again only when the operation is idempotent.
+    Transient,
+    /// Sending the same request again cannot help: the input, the credentials, the
+    /// signature, a permission, an untrusted certificate, an answer too large or of an
+    /// unexpected shape.
+    Permanent,
 }
 
-/// Sleeps on Tokio's timer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleep;
+impl FailureClass {
+    /// The class of `error`.
+    pub fn of(error: &LiveError) -> FailureClass {
+        match error.kind() {
+            ErrorKind::Transport(t) => {
+                if t.is_tls() || t.is_invalid_request() || t.is_response_too_large() {
+                    FailureClass::Permanent
+                } else if !t.may_have_reached_server() {
+                    FailureClass::NotSent
+                } else {
+                    FailureClass::Transient
+                }
+            }
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Attempt,
+                ..
+            } => FailureClass::Transient,
+            ErrorKind::Service(_) | ErrorKind::UnexpectedResponse(_) if error.is_throttling() => {
+                FailureClass::NotSent
+            }
+            ErrorKind::Service(e) if e.is_retryable() => FailureClass::Transient,
+            ErrorKind::UnexpectedResponse(e) if matches!(e.http_status, 500 | 502 | 503 | 504) => {
+                FailureClass::Transient
+            }
+            _ => FailureClass::Permanent,
+        }
+    }
 
-impl Sleep for TokioSleep {
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(d))
+    /// Whether `error` leaves it unknown if a request that reached the service took effect:
+    /// a transient failure after sending, or a success status whose answer could not be read.
+    pub(crate) fn outcome_unknown(error: &LiveError) -> bool {
+        match error.kind() {
+            ErrorKind::Decode(d) => (200..300).contains(&d.http_status),
+            ErrorKind::UnexpectedResponse(u) if (200..300).contains(&u.http_status) => true,
+            _ => FailureClass::of(error) == FailureClass::Transient,
+        }
     }
 }
 
-/// When and how to retry.
-///
-/// The default: up to 3 attempts; exponential backoff from 100 ms, doubling, with full jitter
-/// (each wait is drawn uniformly between zero and the ceiling), each wait capped at 5 s; a
-/// `Retry-After` from the service is honoured (waiting at least that long, up to 20 s); no
-/// retry that would run past the operation's timeout.
-///
-/// What is retried: connection failures and timeouts, HTTP 429/500/502/503/504, and the
-/// retryable codes of `live_model::ErrorCode` (`CommonErr` even with HTTP 200,
-/// `InternalError`, `InternalServiceError*`, `InternalServiceTimeout`, throttling). Never
-/// `InvalidParam*`, `RequestForbidden*`, signature or key errors. A create is retried only
-/// when the request cannot have reached the server (it failed to connect, or the service
-/// throttled it).
+/// What a [`RetryPolicy`] is told about a failed attempt.
+#[non_exhaustive]
+pub struct RetryContext<'a> {
+    /// The failure.
+    pub error: &'a LiveError,
+    /// The attempt that failed, from 1.
+    pub attempt: u32,
+    /// Time since the operation started.
+    pub elapsed: Duration,
+    /// Time left before the operation's deadline.
+    pub remaining: Duration,
+    /// How safe sending the operation again is.
+    pub idempotency: Idempotency,
+    /// The service's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+    env: &'a dyn Environment,
+}
+
+impl fmt::Debug for RetryContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryContext")
+            .field("error", &self.error.to_string())
+            .field("attempt", &self.attempt)
+            .field("elapsed", &self.elapsed)
+            .field("remaining", &self.remaining)
+            .field("idempotency", &self.idempotency)
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
+}
+
+impl<'a> RetryContext<'a> {
+    /// A context, e.g. to test a policy.
+    pub fn new(
+        error: &'a LiveError,
+        attempt: u32,
+        idempotency: Idempotency,
+        env: &'a dyn Environment,
+    ) -> Self {
+        Self {
+            error,
+            attempt,
+            elapsed: Duration::ZERO,
+            remaining: Duration::MAX,
+            idempotency,
+            retry_after: None,
+            env,
+        }
+    }
+
+    /// Sets the elapsed and remaining time.
+    pub fn with_times(mut self, elapsed: Duration, remaining: Duration) -> Self {
+        self.elapsed = elapsed;
+        self.remaining = remaining;
+        self
+    }
+
+    /// Sets the service's `Retry-After`.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// The class of the failure ([`FailureClass::of`]).
+    pub fn class(&self) -> FailureClass {
+        FailureClass::of(self.error)
+    }
+
+    /// A random duration from zero to `ceiling`, from the client's environment.
+    pub fn jitter(&self, ceiling: Duration) -> Duration {
+        self.env.random_duration(ceiling)
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryDecision {
+    /// Send again after this delay. For an operation that is idempotent by outcome (a stop)
+    /// after a failure that may have taken effect, the client first checks whether it did.
+    RetryAfter(Duration),
+    /// Return the error.
+    GiveUp,
+}
+
+/// Decides whether a failed attempt is sent again. The client asks nothing else.
 ///
 /// ```
 /// use std::time::Duration;
-/// use live_api::RetryPolicy;
+/// use live_api::{LiveError, RetryContext, RetryDecision, RetryPolicy};
 ///
-/// let policy = RetryPolicy::default().max_attempts(5).initial_backoff(Duration::from_millis(50));
+/// /// Retries reads only, once, after a second.
+/// #[derive(Debug)]
+/// struct ReadsOnce;
+///
+/// impl RetryPolicy for ReadsOnce {
+///     fn decide(&self, ctx: &RetryContext<'_>) -> RetryDecision {
+///         let read = ctx.idempotency == live_model::Idempotency::Read;
+///         if read && ctx.attempt == 1 && ctx.error.is_retryable() {
+///             RetryDecision::RetryAfter(Duration::from_secs(1))
+///         } else {
+///             RetryDecision::GiveUp
+///         }
+///     }
+/// }
+/// let client = live_api::LiveClient::builder().retry(ReadsOnce);
+/// ```
+pub trait RetryPolicy: Send + Sync + fmt::Debug {
+    /// The decision after the failed attempt `ctx.attempt`.
+    fn decide(&self, ctx: &RetryContext<'_>) -> RetryDecision;
+}
+
+/// The default policy, tunable.
+///
+/// - Up to 3 attempts; exponential backoff from 100 ms, doubling, with full jitter (each wait
+///   drawn uniformly between zero and the ceiling), each wait capped at 5 s.
+/// - A `Retry-After` from the service is honoured: the wait is at least that long; one longer
+///   than 20 s is not waited for (the error is returned).
+/// - No retry whose wait would run past the operation's deadline.
+///
+/// What is sent again, by [`FailureClass`] and the operation's [`Idempotency`]:
+///
+/// | failure | `Read` (get, list) | `ByOutcome` (stop) | `NotIdempotent` (create) |
+/// |---|---|---|---|
+/// | `NotSent`: no connection, stale pooled connection, throttling | retry | retry | retry |
+/// | `Transient`: lost connection, attempt timeout, 5xx, `CommonErr` | retry | check, then retry | give up |
+/// | `Permanent`: input, keys, signature, certificate, permission | give up | give up | give up |
+///
+/// "Check, then retry": after a stop whose answer was lost, the client asks
+/// GetPullRecordTask; a task already stopped means the stop succeeded.
+///
+/// ```
+/// use std::time::Duration;
+/// use live_api::StandardRetry;
+///
+/// let policy = StandardRetry::default().max_attempts(5).initial_backoff(Duration::from_millis(50));
 /// assert_eq!(policy.ceiling(1), Duration::from_millis(50));
 /// assert_eq!(policy.ceiling(3), Duration::from_millis(200));
-/// assert_eq!(RetryPolicy::none().attempts(), 1);
+/// assert_eq!(StandardRetry::none().attempts(), 1);
 /// ```
-#[derive(Clone)]
-pub struct RetryPolicy {
+#[derive(Debug, Clone)]
+pub struct StandardRetry {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
-    jitter: Jitter,
 }
 
-impl fmt::Debug for RetryPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RetryPolicy")
-            .field("max_attempts", &self.max_attempts)
-            .field("initial_backoff", &self.initial_backoff)
-            .field("max_backoff", &self.max_backoff)
-            .field("max_retry_after", &self.max_retry_after)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for RetryPolicy {
+impl Default for StandardRetry {
     fn default() -> Self {
         Self {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(20),
-            jitter: Arc::new(|ceiling: Duration| {
-                let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-                Duration::from_nanos(fastrand::u64(0..=nanos))
-            }),
         }
     }
 }
 
-impl RetryPolicy {
+impl StandardRetry {
     /// One attempt, no retry.
     pub fn none() -> Self {
         Self::default().max_attempts(1)
@@ -108,16 +259,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` honoured; a longer one is not waited for (the error is
-    /// returned).
+    /// The longest `Retry-After` honoured; a longer one is not waited for.
     pub fn max_retry_after(mut self, d: Duration) -> Self {
         self.max_retry_after = d;
-        self
-    }
-
-    /// Replaces the jitter (for tests: e.g. always the ceiling, or zero).
-    pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
         self
     }
 
@@ -135,41 +279,32 @@ impl RetryPolicy {
             .saturating_mul(factor)
             .min(self.max_backoff)
     }
-
-    /// The wait before retry number `retry`, given the service's `Retry-After`; `None` when
-    /// the `Retry-After` is longer than this policy honours.
-    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
-        let jittered = (self.jitter)(self.ceiling(retry)).min(self.max_backoff);
-        match retry_after {
-            Some(ra) if ra > self.max_retry_after => None,
-            Some(ra) => Some(jittered.max(ra)),
-            None => Some(jittered),
-        }
-    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_caps_and_honours_retry_after() {
-        let p = RetryPolicy::default().jitter(Arc::new(|c| c));
-        assert_eq!(p.delay(1, None), Some(Duration::from_millis(100)));
-        assert_eq!(p.delay(2, None), Some(Duration::from_millis(200)));
-        assert_eq!(p.delay(10, None), Some(Duration::from_secs(5)));
-        assert_eq!(p.delay(40, None), Some(Duration::from_secs(5)));
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(2))),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(p.delay(1, Some(Duration::from_secs(60))), None);
-        let zero = RetryPolicy::default().jitter(Arc::new(|_| Duration::ZERO));
-        assert_eq!(zero.delay(3, None), Some(Duration::ZERO));
-        let real = RetryPolicy::default();
-        for retry in 1..6 {
-            let d = real.delay(retry, None).unwrap();
-            assert!(d <= real.ceiling(retry));
+impl RetryPolicy for StandardRetry {
+    fn decide(&self, ctx: &RetryContext<'_>) -> RetryDecision {
+        if ctx.attempt >= self.max_attempts {
+            return RetryDecision::GiveUp;
         }
+        let worth = match (ctx.class(), ctx.idempotency) {
+            (FailureClass::Permanent, _) => false,
+            (FailureClass::NotSent, _) => true,
+            (FailureClass::Transient, Idempotency::NotIdempotent) => false,
+            (FailureClass::Transient, Idempotency::Read | Idempotency::ByOutcome) => true,
+        };
+        if !worth {
+            return RetryDecision::GiveUp;
+        }
+        let mut delay = ctx.jitter(self.ceiling(ctx.attempt)).min(self.max_backoff);
+        if let Some(ra) = ctx.retry_after {
+            if ra > self.max_retry_after {
+                return RetryDecision::GiveUp;
+            }
+            delay = delay.max(ra);
+        }
+        if delay >= ctx.remaining {
+            return RetryDecision::GiveUp;
+        }
+        RetryDecision::RetryAfter(delay)
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use live_api::{Credentials, ErrorKind, LiveClient, RetryPolicy};
+use live_api::{Credentials, ErrorKind, LiveClient, StandardRetry};
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,
@@ -124,7 +124,7 @@ async fn every_documented_code_arrives_typed_with_its_request_id() {
     let c = LiveClient::builder()
         .endpoint(e.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
-        .retry(RetryPolicy::none())
+        .retry(StandardRetry::none())
         .build()
         .unwrap();
     for code in ErrorCode::KNOWN {

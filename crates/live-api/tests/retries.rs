@@ -1,29 +1,24 @@
 //! Retries, timeouts and failure shapes: with the test doubles (no network) and against the
 //! emulator's faults.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
 use live_api::{
-    Credentials, ErrorKind, LiveClient, LiveClientBuilder, RetryPolicy, Sleep, TimeoutScope,
+    Credentials, ErrorKind, LiveClient, LiveClientBuilder, ManualEnvironment, StandardRetry,
+    TimeoutScope,
 };
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,
 };
 use live_transport::test_util::{CannedTransport, FailingTransport, NeverTransport};
-use live_transport::{BoxFuture, ErrorKind as TransportKind, HttpTransport};
+use live_transport::{ErrorKind as TransportKind, HttpTransport};
 
-/// Records the waits instead of sleeping.
-#[derive(Debug, Default)]
-struct RecordSleep(Mutex<Vec<Duration>>);
-
-impl Sleep for RecordSleep {
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
-        self.0.lock().unwrap().push(d);
-        Box::pin(async {})
-    }
+/// A test environment: waits are recorded and move its clock; jitter is the ceiling.
+fn manual() -> ManualEnvironment {
+    ManualEnvironment::new(UNIX_EPOCH + Duration::from_secs(1_716_192_550))
 }
 
 const OK: &str = r#"{"ResponseMetadata":{"RequestId":"r-ok","Action":"GetPullRecordTask"},"Result":{"TaskId":"t","StartTime":"","EndTime":"","Vhost":"v","Domain":"d","App":"a","Stream":"s","Status":"生效中"}}"#;
@@ -35,13 +30,12 @@ fn error_body(code: &str) -> String {
     )
 }
 
-fn builder(transport: Arc<dyn HttpTransport>, sleep: Arc<RecordSleep>) -> LiveClientBuilder {
+fn builder(transport: Arc<dyn HttpTransport>, env: &ManualEnvironment) -> LiveClientBuilder {
     LiveClient::builder()
         .endpoint("https://live.volcengineapi.com")
         .credentials(Credentials::new("AKLTtest", "secret").unwrap())
         .transport(transport)
-        .retry(RetryPolicy::default().jitter(Arc::new(|ceiling| ceiling)))
-        .sleep(sleep)
+        .environment(Arc::new(env.clone()))
 }
 
 fn get(c: &LiveClient) -> live_api::GetPullRecordTask {
@@ -54,13 +48,13 @@ async fn succeeds_after_retryable_failures_with_backoff() {
     canned.push_status(502, "<html>bad gateway</html>");
     canned.push_status(200, error_body("CommonErr"));
     canned.push_status(200, OK);
-    let sleep = Arc::new(RecordSleep::default());
-    let c = builder(canned.clone(), sleep.clone()).build().unwrap();
+    let sleep = manual();
+    let c = builder(canned.clone(), &sleep).build().unwrap();
     let out = get(&c).send().await.unwrap();
     assert_eq!(out.request_id(), "r-ok");
     assert_eq!(canned.requests().len(), 3);
     assert_eq!(
-        *sleep.0.lock().unwrap(),
+        sleep.sleeps(),
         [Duration::from_millis(100), Duration::from_millis(200)]
     );
 }
@@ -79,7 +73,7 @@ async fn never_retries_what_cannot_succeed() {
     ] {
         let canned = Arc::new(CannedTransport::new());
         canned.push_status(400, error_body(code));
-        let c = builder(canned.clone(), Arc::default()).build().unwrap();
+        let c = builder(canned.clone(), &manual()).build().unwrap();
         let err = get(&c).send().await.unwrap_err();
         assert_eq!(err.code().unwrap().as_str(), code);
         assert_eq!(canned.requests().len(), 1, "{code} is not retried");
@@ -93,8 +87,8 @@ async fn attempts_are_bounded_and_counted() {
     for _ in 0..10 {
         canned.push_status(503, error_body("InternalError"));
     }
-    let sleep = Arc::new(RecordSleep::default());
-    let c = builder(canned.clone(), sleep.clone()).build().unwrap();
+    let sleep = manual();
+    let c = builder(canned.clone(), &sleep).build().unwrap();
     let err = get(&c).send().await.unwrap_err();
     assert_eq!(canned.requests().len(), 3);
     assert_eq!(err.attempts(), 3);
@@ -102,10 +96,10 @@ async fn attempts_are_bounded_and_counted() {
         err.to_string().ends_with("; gave up after 3 attempts"),
         "{err}"
     );
-    assert_eq!(sleep.0.lock().unwrap().len(), 2);
+    assert_eq!(sleep.sleeps().len(), 2);
 
-    let none = builder(canned.clone(), Arc::default())
-        .retry(RetryPolicy::none())
+    let none = builder(canned.clone(), &manual())
+        .retry(StandardRetry::none())
         .build()
         .unwrap();
     let before = canned.requests().len();
@@ -123,10 +117,10 @@ async fn retry_after_is_honoured_and_too_long_is_not_waited_for() {
         .insert("retry-after", "3".parse().unwrap());
     canned.push_response(throttled);
     canned.push_status(200, OK);
-    let sleep = Arc::new(RecordSleep::default());
-    let c = builder(canned.clone(), sleep.clone()).build().unwrap();
+    let sleep = manual();
+    let c = builder(canned.clone(), &sleep).build().unwrap();
     get(&c).send().await.unwrap();
-    assert_eq!(*sleep.0.lock().unwrap(), [Duration::from_secs(3)]);
+    assert_eq!(sleep.sleeps(), [Duration::from_secs(3)]);
 
     let mut long = http::Response::new(Bytes::from(error_body("FlowLimitExceeded")));
     *long.status_mut() = http::StatusCode::TOO_MANY_REQUESTS;
@@ -148,7 +142,7 @@ async fn create_is_retried_only_when_it_cannot_have_reached_the_server() {
         1,
         TransportKind::Connect,
     ));
-    let c = builder(flaky, Arc::default()).build().unwrap();
+    let c = builder(flaky, &manual()).build().unwrap();
     let create = |c: &LiveClient| {
         c.create_pull_record_task()
             .domain("d.com")
@@ -170,7 +164,7 @@ async fn create_is_retried_only_when_it_cannot_have_reached_the_server() {
             canned.push_status(502, "<html></html>");
         }
         canned.push_status(200, CREATED);
-        let c = builder(canned.clone(), Arc::default()).build().unwrap();
+        let c = builder(canned.clone(), &manual()).build().unwrap();
         assert!(create(&c).send().await.is_err());
         assert_eq!(canned.requests().len(), 1);
     }
@@ -181,14 +175,10 @@ async fn each_attempt_is_signed_afresh() {
     let canned = Arc::new(CannedTransport::new());
     canned.push_status(500, error_body("InternalError"));
     canned.push_status(200, OK);
-    let ticks = Arc::new(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_716_192_550)));
-    let clock = ticks.clone();
-    let c = builder(canned.clone(), Arc::default())
-        .signing_clock(Arc::new(move || {
-            let mut t = clock.lock().unwrap();
-            *t += Duration::from_secs(1);
-            *t
-        }))
+    let env = manual();
+    env.advance(Duration::from_secs(1));
+    let c = builder(canned.clone(), &env)
+        .retry(StandardRetry::default().initial_backoff(Duration::from_secs(1)))
         .build()
         .unwrap();
     get(&c).send().await.unwrap();
@@ -197,14 +187,14 @@ async fn each_attempt_is_signed_afresh() {
     assert_ne!(a.headers()["x-date"], b.headers()["x-date"]);
     assert_ne!(a.headers()["authorization"], b.headers()["authorization"]);
     assert_eq!(a.headers()["x-date"], "20240520T080911Z");
-    let _ = SystemTime::now();
+    assert_eq!(b.headers()["x-date"], "20240520T080912Z");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_call_never_waits_forever() {
     let never = Arc::new(NeverTransport::new());
-    let c = builder(never.clone(), Arc::default())
-        .sleep(Arc::new(live_api::TokioSleep))
+    let c = builder(never.clone(), &manual())
+        .environment(Arc::new(live_api::SystemEnvironment))
         .attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(5))
         .build()
@@ -222,7 +212,8 @@ async fn a_call_never_waits_forever() {
     );
 
     // With room for every attempt, the last one's timeout is reported, with the count.
-    let roomy = builder(never.clone(), Arc::default())
+    let roomy = builder(never.clone(), &manual())
+        .environment(Arc::new(live_api::SystemEnvironment))
         .attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(30))
         .build()
@@ -240,7 +231,8 @@ async fn a_call_never_waits_forever() {
     );
     assert_eq!(err.attempts(), 3);
 
-    let one = builder(never.clone(), Arc::default())
+    let one = builder(never.clone(), &manual())
+        .environment(Arc::new(live_api::SystemEnvironment))
         .attempt_timeout(Duration::from_secs(60))
         .operation_timeout(Duration::from_secs(3))
         .build()
@@ -262,7 +254,7 @@ fn emulator_client(e: &Emulator) -> LiveClient {
     LiveClient::builder()
         .endpoint(e.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
-        .retry(RetryPolicy::default().jitter(Arc::new(|_| Duration::ZERO)))
+        .retry(StandardRetry::default().initial_backoff(Duration::ZERO))
         .build()
         .unwrap()
 }
@@ -286,7 +278,7 @@ async fn survives_emulator_faults_and_types_the_rest() {
     let once = LiveClient::builder()
         .endpoint(e.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
-        .retry(RetryPolicy::none())
+        .retry(StandardRetry::none())
         .build()
         .unwrap();
     e.inject(FaultRule::next(1, FaultKind::TruncatedBody));

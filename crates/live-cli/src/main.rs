@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use live_api::{ErrorKind, LiveClient, LiveError, RetryPolicy};
+use live_api::{ErrorKind, LiveClient, LiveError, StandardRetry};
 use live_model::{Pagination, PullRecordTask};
 use serde_json::{json, Value};
 use unicode_width::UnicodeWidthStr;
@@ -339,7 +339,7 @@ fn main() -> ExitCode {
         .region(&cli.region)
         .operation_timeout(timeout)
         .attempt_timeout(timeout.min(Duration::from_secs(10)))
-        .retry(RetryPolicy::default().max_attempts(cli.retries.saturating_add(1)))
+        .retry(StandardRetry::default().max_attempts(cli.retries.saturating_add(1)))
         .build();
     let client = match client {
         Ok(c) => c,

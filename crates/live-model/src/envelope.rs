@@ -145,6 +145,11 @@ pub struct Response<T> {
 }
 
 impl<T> Response<T> {
+    /// An answer of `result` with `metadata`.
+    pub fn new(metadata: ResponseMetadata, result: T) -> Self {
+        Self { metadata, result }
+    }
+
     /// The request id.
     pub fn request_id(&self) -> &str {
         &self.metadata.request_id

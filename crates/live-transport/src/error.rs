@@ -51,6 +51,7 @@ pub struct TransportError {
     phase: Option<TimeoutPhase>,
     tls: bool,
     reached: bool,
+    stale: bool,
     message: String,
     source: Option<BoxError>,
 }
@@ -65,6 +66,7 @@ impl TransportError {
             phase: None,
             tls: false,
             reached,
+            stale: false,
             message: message.into(),
             source: None,
         }
@@ -88,6 +90,20 @@ impl TransportError {
     pub fn with_tls(mut self) -> Self {
         self.tls = true;
         self
+    }
+
+    /// Marks a request that was not written because its pooled connection had already been
+    /// closed by the server (so it did not reach the server).
+    pub fn with_stale_connection(mut self) -> Self {
+        self.stale = true;
+        self.reached = false;
+        self
+    }
+
+    /// Whether the request was not written because its pooled connection had already been
+    /// closed by the server. Such a request is safe to send again on a fresh connection.
+    pub fn is_stale_connection(&self) -> bool {
+        self.stale
     }
 
     /// Overrides whether the request may have reached the server.

@@ -19,6 +19,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use crate::stale::{CheckedConnector, StaleConnection};
 use crate::{BoxError, BoxFuture, ErrorKind, HttpTransport, TimeoutPhase, TransportError};
 
 /// Where the trusted root certificates come from.
@@ -83,8 +84,9 @@ impl HyperTransportBuilder {
         self
     }
 
-    /// Time allowed for the whole exchange: connecting, sending and reading the whole
-    /// response. Default 10 s.
+    /// A safety cap on the whole exchange: connecting, sending and reading the whole
+    /// response. Default 10 s. A client that times its own attempts (as `live-api` does)
+    /// sets it past its own deadlines, so that its own timer is the one that fires.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
         self
@@ -180,6 +182,7 @@ impl HyperTransportBuilder {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(self.connect_timeout));
+        let http = CheckedConnector { inner: http };
         let https = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -212,7 +215,7 @@ impl HyperTransportBuilder {
 /// Cheap to clone (clones share the pool). Needs a Tokio runtime (with timers) to send.
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<TimeoutConnector<HttpsConnector<HttpConnector>>, Full<Bytes>>,
+    client: Client<TimeoutConnector<HttpsConnector<CheckedConnector>>, Full<Bytes>>,
     settings: Arc<HyperTransportBuilder>,
 }
 
@@ -235,6 +238,9 @@ impl HyperTransport {
     pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 128;
     /// Default cap on a response body: 4 MiB.
     pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+    /// How many dead pooled connections one request may meet before it is given up: each is
+    /// found closed before the request is written, so it is sent again on another.
+    const MAX_STALE_RESENDS: u32 = 8;
 
     /// A transport with the default settings: HTTPS only, bundled roots.
     pub fn new() -> Result<Self, TransportError> {
@@ -277,12 +283,30 @@ impl HyperTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let response = self
-            .client
-            .request(request.map(Full::new))
-            .await
-            .map_err(classify)?;
-        read_capped(response, self.settings.max_response_bytes).await
+        let (parts, body) = request.into_parts();
+        let mut stale = 0;
+        loop {
+            let mut again = http::Request::new(Full::new(body.clone()));
+            *again.method_mut() = parts.method.clone();
+            *again.uri_mut() = parts.uri.clone();
+            *again.version_mut() = parts.version;
+            *again.headers_mut() = parts.headers.clone();
+            match self.client.request(again).await {
+                Ok(response) => {
+                    return read_capped(response, self.settings.max_response_bytes).await
+                }
+                Err(e) => {
+                    let e = classify(e);
+                    // The request was not written: its pooled connection was already closed.
+                    // Send it on another (the pool has dropped the dead one).
+                    if e.is_stale_connection() && stale < Self::MAX_STALE_RESENDS {
+                        stale += 1;
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
     }
 }
 
@@ -380,6 +404,8 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
     let mut connect_timeout = None;
     let mut tls = false;
     let mut io_timeout = false;
+    let mut canceled = false;
+    let mut stale = false;
     let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
     while let Some(s) = source {
         if let Some(t) = s.downcast_ref::<ConnectTimeout>() {
@@ -388,6 +414,10 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
         if s.is::<rustls::Error>() {
             tls = true;
         }
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            canceled |= h.is_canceled();
+        }
+        stale |= s.is::<StaleConnection>();
         // An io::Error's `source()` skips the error it wraps, so step into it instead.
         let mut next = s.source();
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
@@ -415,7 +445,16 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
         let err = TransportError::new(ErrorKind::Connect, detail).with_source(e);
         return if tls { err.with_tls() } else { err };
     }
-    TransportError::new(ErrorKind::Io, detail).with_source(e)
+    if stale {
+        return TransportError::new(ErrorKind::Io, detail)
+            .with_stale_connection()
+            .with_source(e);
+    }
+    // A request canceled before it was written (its pooled connection closed first) never
+    // reached the server.
+    TransportError::new(ErrorKind::Io, detail)
+        .with_reached_server(!canceled)
+        .with_source(e)
 }
 
 /// The messages of an error and its sources, joined.

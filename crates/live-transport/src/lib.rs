@@ -78,6 +78,8 @@ use bytes::Bytes;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
+#[cfg(feature = "hyper")]
+mod stale;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 

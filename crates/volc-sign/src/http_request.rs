@@ -3,6 +3,7 @@
 use crate::uri::{request_host, DecodedUri};
 use crate::{
     Credentials, SignError, SignableBody, SignableRequest, Signer, SigningOutput, SigningTime,
+    SigningTrace,
 };
 
 impl Signer {
@@ -34,9 +35,9 @@ impl Signer {
         request: &mut http::Request<B>,
         time: SigningTime,
     ) -> Result<SigningOutput, SignError> {
-        let out = {
+        let (out, _) = {
             let body = SignableBody::Bytes(request.body().as_ref());
-            self.sign_http_parts(credentials, request, body, time)?
+            self.sign_http_parts(credentials, request, body, time, false)?
         };
         out.apply_to(request.headers_mut())?;
         Ok(out)
@@ -52,9 +53,28 @@ impl Signer {
         payload_sha256_hex: &str,
     ) -> Result<SigningOutput, SignError> {
         let body = SignableBody::PrecomputedSha256(payload_sha256_hex);
-        let out = self.sign_http_parts(credentials, request, body, time)?;
+        let (out, _) = self.sign_http_parts(credentials, request, body, time, false)?;
         out.apply_to(request.headers_mut())?;
         Ok(out)
+    }
+
+    /// [`Signer::sign_http`], also returning the canonical request and string to sign (for
+    /// debug logs: use [`SigningTrace::redacted_canonical_request`]).
+    pub fn sign_http_with_trace<B: AsRef<[u8]>>(
+        &self,
+        credentials: &Credentials,
+        request: &mut http::Request<B>,
+        time: SigningTime,
+    ) -> Result<(SigningOutput, SigningTrace), SignError> {
+        let (out, trace) = {
+            let body = SignableBody::Bytes(request.body().as_ref());
+            self.sign_http_parts(credentials, request, body, time, true)?
+        };
+        out.apply_to(request.headers_mut())?;
+        let trace = trace.ok_or(SignError::InvalidUri {
+            reason: "no trace was recorded",
+        })?;
+        Ok((out, trace))
     }
 
     fn sign_http_parts<B>(
@@ -63,7 +83,8 @@ impl Signer {
         request: &http::Request<B>,
         body: SignableBody<'_>,
         time: SigningTime,
-    ) -> Result<SigningOutput, SignError> {
+        trace: bool,
+    ) -> Result<(SigningOutput, Option<SigningTrace>), SignError> {
         let host = request_host(request.headers(), request.uri()).ok_or(SignError::InvalidUri {
             reason: "it has no host and there is no Host header",
         })?;
@@ -88,6 +109,11 @@ impl Signer {
             .query(&query)
             .headers(&headers)
             .body(body);
-        self.sign(credentials, &signable, time)
+        if trace {
+            let (out, trace) = self.sign_with_trace(credentials, &signable, time)?;
+            Ok((out, Some(trace)))
+        } else {
+            Ok((self.sign(credentials, &signable, time)?, None))
+        }
     }
 }

@@ -1,0 +1,309 @@
+//! The one environment seam: the wall clock (signing times, credential expiry), the monotonic
+//! clock and timers (deadlines), sleeping (backoff), the randomness of retry jitter, and
+//! environment variables. [`SystemEnvironment`] is the default; [`ManualEnvironment`] is the
+//! test double, whose time moves only when told to.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant, SystemTime};
+
+/// A boxed, `Send` future: what this crate's traits return (dyn-compatible, no
+/// `async-trait`). The same type as `live_transport::BoxFuture`, defined here so that a
+/// credentials provider or an environment needs no transport crate.
+pub type LiveFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Time, waiting, randomness and environment variables, as the client sees them.
+///
+/// The builder hands one value to everything that needs it: signing, credentials caching,
+/// retries and deadlines. Implement it to run the client on another clock; use
+/// [`ManualEnvironment`] in tests.
+pub trait Environment: Send + Sync + fmt::Debug {
+    /// Wall-clock time: signing times and credential expiry.
+    fn now(&self) -> SystemTime;
+
+    /// Monotonic time: elapsed time and deadlines.
+    fn monotonic(&self) -> Instant;
+
+    /// A wait the client chooses to make (backoff, `Retry-After`).
+    fn sleep(&self, d: Duration) -> LiveFuture<'static, ()>;
+
+    /// A timer that bounds work (an attempt's or an operation's deadline): it completes once
+    /// `d` has passed on [`Environment::monotonic`]'s clock. Default: [`Environment::sleep`].
+    fn timer(&self, d: Duration) -> LiveFuture<'static, ()> {
+        self.sleep(d)
+    }
+
+    /// A random duration from zero to `ceiling`, both included (retry jitter).
+    fn random_duration(&self, ceiling: Duration) -> Duration;
+
+    /// An environment variable as the platform holds it; `None` when unset. Text that is not
+    /// UTF-8 is kept, so that a reader can say so instead of treating it as unset.
+    fn var_os(&self, name: &str) -> Option<OsString>;
+}
+
+/// The process's clocks, Tokio's timer, a fast random generator and `std::env`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemEnvironment;
+
+impl Environment for SystemEnvironment {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    fn monotonic(&self) -> Instant {
+        // Tokio's reading of the clock, so that deadlines agree with its timer (also when a
+        // test pauses Tokio's time).
+        tokio::time::Instant::now().into_std()
+    }
+
+    fn sleep(&self, d: Duration) -> LiveFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(d))
+    }
+
+    fn random_duration(&self, ceiling: Duration) -> Duration {
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(fastrand::u64(0..=nanos))
+    }
+
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
+    }
+}
+
+/// Draws a jittered duration for a ceiling (see [`ManualEnvironment::with_jitter`]).
+pub type JitterFn = Arc<dyn Fn(Duration) -> Duration + Send + Sync>;
+
+struct ManualState {
+    wall: SystemTime,
+    elapsed: Duration,
+    sleeps: Vec<Duration>,
+    timers: Vec<(Duration, Waker)>,
+    vars: HashMap<String, OsString>,
+}
+
+/// A test double whose time moves only when told to, so that retries, deadlines and expiry
+/// are tested without waiting.
+///
+/// - [`Environment::sleep`] records the wait, moves both clocks forward by it, and completes
+///   at once.
+/// - [`Environment::timer`] completes when the clock reaches it: after enough sleeps, or an
+///   [`advance`](ManualEnvironment::advance).
+/// - Jitter is the ceiling unless [`with_jitter`](ManualEnvironment::with_jitter) says
+///   otherwise; variables are only those [`set_var`](ManualEnvironment::set_var) gave.
+///
+/// Clones share the same clock.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use live_api::{Environment, ManualEnvironment};
+///
+/// let env = ManualEnvironment::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// let start = env.monotonic();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// env.sleep(Duration::from_millis(250)).await;
+/// # });
+/// assert_eq!(env.monotonic() - start, Duration::from_millis(250));
+/// assert_eq!(env.sleeps(), vec![Duration::from_millis(250)]);
+/// env.set_var("VOLCENGINE_ACCESS_KEY", "AKLTexample");
+/// assert_eq!(env.var_os("VOLCENGINE_ACCESS_KEY").unwrap(), "AKLTexample");
+/// assert_eq!(env.var_os("HOME"), None);
+/// ```
+#[derive(Clone)]
+pub struct ManualEnvironment {
+    origin: Instant,
+    state: Arc<Mutex<ManualState>>,
+    jitter: JitterFn,
+}
+
+impl fmt::Debug for ManualEnvironment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.lock();
+        f.debug_struct("ManualEnvironment")
+            .field("wall", &s.wall)
+            .field("elapsed", &s.elapsed)
+            .field("sleeps", &s.sleeps.len())
+            .field("vars", &s.vars.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl ManualEnvironment {
+    /// An environment whose wall clock reads `wall`, with no variables set.
+    pub fn new(wall: SystemTime) -> Self {
+        Self {
+            origin: Instant::now(),
+            state: Arc::new(Mutex::new(ManualState {
+                wall,
+                elapsed: Duration::ZERO,
+                sleeps: Vec::new(),
+                timers: Vec::new(),
+                vars: HashMap::new(),
+            })),
+            jitter: Arc::new(|ceiling| ceiling),
+        }
+    }
+
+    /// Starts at the system's current time.
+    pub fn starting_now() -> Self {
+        Self::new(SystemTime::now())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ManualState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces the jitter (default: always the ceiling).
+    pub fn with_jitter(mut self, jitter: JitterFn) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Moves both clocks forward by `d`, firing the timers that fall due.
+    pub fn advance(&self, d: Duration) {
+        let due: Vec<Waker> = {
+            let mut s = self.lock();
+            s.wall += d;
+            s.elapsed += d;
+            let now = s.elapsed;
+            let (fire, keep): (Vec<_>, Vec<_>) = s.timers.drain(..).partition(|(at, _)| *at <= now);
+            s.timers = keep;
+            fire.into_iter().map(|(_, w)| w).collect()
+        };
+        due.into_iter().for_each(Waker::wake);
+    }
+
+    /// Sets the wall clock (the monotonic clock does not move).
+    pub fn set_now(&self, wall: SystemTime) {
+        self.lock().wall = wall;
+    }
+
+    /// Sets an environment variable.
+    pub fn set_var(&self, name: impl Into<String>, value: impl Into<OsString>) {
+        self.lock().vars.insert(name.into(), value.into());
+    }
+
+    /// Removes an environment variable.
+    pub fn remove_var(&self, name: &str) {
+        self.lock().vars.remove(name);
+    }
+
+    /// Every wait made through [`Environment::sleep`], in order.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.lock().sleeps.clone()
+    }
+
+    /// Time moved so far.
+    pub fn elapsed(&self) -> Duration {
+        self.lock().elapsed
+    }
+}
+
+impl Environment for ManualEnvironment {
+    fn now(&self) -> SystemTime {
+        self.lock().wall
+    }
+
+    fn monotonic(&self) -> Instant {
+        self.origin + self.lock().elapsed
+    }
+
+    fn sleep(&self, d: Duration) -> LiveFuture<'static, ()> {
+        self.lock().sleeps.push(d);
+        self.advance(d);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn timer(&self, d: Duration) -> LiveFuture<'static, ()> {
+        let at = self.lock().elapsed.saturating_add(d);
+        Box::pin(ManualTimer {
+            at,
+            state: Arc::clone(&self.state),
+        })
+    }
+
+    fn random_duration(&self, ceiling: Duration) -> Duration {
+        (self.jitter)(ceiling).min(ceiling)
+    }
+
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.lock().vars.get(name).cloned()
+    }
+}
+
+struct ManualTimer {
+    at: Duration,
+    state: Arc<Mutex<ManualState>>,
+}
+
+impl Future for ManualTimer {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if s.elapsed >= self.at {
+            return Poll::Ready(());
+        }
+        s.timers.push((self.at, cx.waker().clone()));
+        Poll::Pending
+    }
+}
+
+/// Runs `work` until `timer` completes first; `None` when it did.
+pub(crate) async fn within<T>(
+    work: impl Future<Output = T>,
+    timer: LiveFuture<'static, ()>,
+) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    let mut timer = timer;
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(v) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn timers_fire_when_the_clock_reaches_them() {
+        let env = ManualEnvironment::starting_now();
+        let slow = std::future::pending::<()>();
+        let deadline = env.timer(Duration::from_secs(1));
+        let env2 = env.clone();
+        let waiting = tokio::spawn(async move { within(slow, deadline).await });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        env2.advance(Duration::from_millis(999));
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        env2.sleep(Duration::from_millis(1)).await;
+        assert_eq!(waiting.await.unwrap(), None);
+        assert_eq!(
+            within(async { 7 }, env.timer(Duration::ZERO)).await,
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn jitter_is_bounded_by_the_ceiling() {
+        let env = ManualEnvironment::starting_now().with_jitter(Arc::new(|c| c * 3));
+        assert_eq!(
+            env.random_duration(Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
+        let sys = SystemEnvironment;
+        for _ in 0..100 {
+            assert!(sys.random_duration(Duration::from_millis(5)) <= Duration::from_millis(5));
+        }
+        assert_eq!(sys.random_duration(Duration::ZERO), Duration::ZERO);
+    }
+}
