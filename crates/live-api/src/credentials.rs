@@ -77,11 +77,12 @@ impl CredentialsError {
     }
 }
 
-/// Provides credentials, possibly asynchronously (e.g. from STS). Dyn-compatible.
+/// Provides credentials, possibly asynchronously (e.g. from STS). Dyn-compatible; the future
+/// type is this crate's [`LiveFuture`], so a provider needs no transport crate.
 ///
 /// ```
-/// use live_api::{CredentialsError, ProvideCredentials, ProvidedCredentials};
-/// ///
+/// use live_api::{CredentialsError, LiveFuture, ProvideCredentials, ProvidedCredentials};
+///
 /// #[derive(Debug)]
 /// struct FromVault;
 ///

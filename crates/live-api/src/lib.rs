@@ -47,11 +47,46 @@
 //!
 //! # Retries and timeouts
 //!
-//! See [`RetryPolicy`]: by default 3 attempts with exponential backoff and full jitter, each
-//! wait capped, `Retry-After` honoured; only connection failures, timeouts, HTTP
-//! 429/500/502/503/504 and retryable codes (including `CommonErr` with HTTP 200) are retried,
-//! and a create only when it cannot have reached the service. Timeouts: connect 5 s, each
-//! attempt 10 s, the whole operation 30 s ([`LiveClientBuilder`]).
+//! One decision: after a failed attempt the client asks its [`RetryPolicy`] (default
+//! [`StandardRetry`]: 3 attempts, exponential backoff from 100 ms with full jitter, each wait
+//! capped at 5 s, `Retry-After` honoured up to 20 s) with the error, the attempt, the elapsed
+//! time and the action's [`model::Idempotency`] from [`model::Action`]. By [`FailureClass`]:
+//!
+//! | failure | get, list (`Read`) | stop (`ByOutcome`) | create (`NotIdempotent`) |
+//! |---|---|---|---|
+//! | `NotSent`: no connection, a pooled connection found closed, throttled | retry | retry | retry |
+//! | `Transient`: lost mid-exchange, attempt timeout, 5xx, `CommonErr` | retry | check, then retry | give up |
+//! | `Permanent`: input, keys, signature, untrusted certificate, permission | give up | give up | give up |
+//!
+//! "Check, then retry": after a stop whose answer was lost, GetPullRecordTask is asked; a task
+//! already stopped means the stop took effect ([`StopPullRecordTaskOutput::reconciled`]).
+//! When a create or a stop may have taken effect and nothing says whether it did,
+//! [`LiveError::may_have_been_applied`] is `true` and the error's text says how to check.
+//!
+//! Timeouts: connect 5 s, each attempt 10 s (timed by the client, whatever the transport:
+//! [`TimeoutScope::Attempt`]), the whole operation 30 s ([`LiveClientBuilder`]). Clocks,
+//! sleep, jitter and environment variables come from one [`Environment`]
+//! ([`ManualEnvironment`] in tests).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use live_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRule};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::new()).await?;
+//! let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
+//!     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?)
+//!     .build()?;
+//! let task = client.create_pull_record_task().domain("pull.example.com").app("live")
+//!     .stream("doc_stream").stream_url("http://pull.example.com/live/doc_stream.flv")
+//!     .send().await?.task_id;
+//! // The stop runs, but its answer is lost on the way back.
+//! emulator.inject(FaultRule::next(1, FaultKind::LoseAnswerClose).for_action("StopPullRecordTask"));
+//! let stopped = client.stop_pull_record_task().task_id(&task).send().await?;
+//! assert!(stopped.reconciled, "found stopped by GetPullRecordTask, not sent twice");
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Tracing
 //!

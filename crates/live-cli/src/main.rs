@@ -301,8 +301,16 @@ async fn run(cli: &Cli, client: &LiveClient) -> Result<(Value, String), LiveErro
                 .task_id(task_id)
                 .send()
                 .await?;
-            let text = format!("stopped task {task_id}\nrequest id: {}", out.request_id());
-            Ok((json!({"request_id": out.request_id()}), text))
+            let mut text = format!("stopped task {task_id}\nrequest id: {}", out.request_id());
+            if out.reconciled {
+                text.push_str(
+                    "\n(the stop's answer was lost; GetPullRecordTask shows the task stopped)",
+                );
+            }
+            Ok((
+                json!({"request_id": out.request_id(), "reconciled": out.reconciled}),
+                text,
+            ))
         }
     }
 }

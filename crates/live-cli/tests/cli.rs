@@ -320,3 +320,81 @@ async fn no_secret_on_stdout_or_stderr_even_verbose() {
     assert!(!all.contains("Signature="), "no Authorization value");
     e.shutdown().await;
 }
+
+/// The stop runs but its answer is lost: the command checks, finds the task stopped, and
+/// exits 0 instead of resending and reporting "already stopped".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_whose_answer_is_lost_succeeds_once_checked() {
+    let e = emulator(EmulatorConfig::new()).await;
+    let url = e.base_url();
+    let created = json(&volc_live(
+        &url,
+        &[
+            "--output",
+            "json",
+            "create-pull-record-task",
+            "--domain",
+            "pull.example.com",
+            "--app",
+            "live",
+            "--stream",
+            "lost",
+            "--stream-url",
+            "http://pull.example.com/live/lost.flv",
+        ],
+        true,
+    ));
+    let id = created["task_id"].as_str().unwrap().to_owned();
+    for kind in [
+        live_emulator::FaultKind::LoseAnswerClose,
+        live_emulator::FaultKind::LoseAnswerTruncate,
+    ] {
+        let stop_id = if kind == live_emulator::FaultKind::LoseAnswerClose {
+            id.clone()
+        } else {
+            let again = json(&volc_live(
+                &url,
+                &[
+                    "--output",
+                    "json",
+                    "create-pull-record-task",
+                    "--domain",
+                    "pull.example.com",
+                    "--app",
+                    "live",
+                    "--stream",
+                    "lost2",
+                    "--stream-url",
+                    "http://pull.example.com/live/lost2.flv",
+                ],
+                true,
+            ));
+            again["task_id"].as_str().unwrap().to_owned()
+        };
+        e.inject(live_emulator::FaultRule::next(1, kind).for_action("StopPullRecordTask"));
+        let stopped = json(&volc_live(
+            &url,
+            &[
+                "--output",
+                "json",
+                "stop-pull-record-task",
+                "--task-id",
+                &stop_id,
+            ],
+            true,
+        ));
+        assert_eq!(stopped["reconciled"], true);
+        let got = json(&volc_live(
+            &url,
+            &[
+                "--output",
+                "json",
+                "get-pull-record-task",
+                "--task-id",
+                &stop_id,
+            ],
+            true,
+        ));
+        assert_eq!(got["task"]["status_text"], "停用");
+    }
+}
