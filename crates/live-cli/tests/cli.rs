@@ -321,14 +321,11 @@ async fn no_secret_on_stdout_or_stderr_even_verbose() {
     e.shutdown().await;
 }
 
-/// The stop runs but its answer is lost: the command checks, finds the task stopped, and
-/// exits 0 instead of resending and reporting "already stopped".
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stop_whose_answer_is_lost_succeeds_once_checked() {
-    let e = emulator(EmulatorConfig::new()).await;
-    let url = e.base_url();
+/// Creates a task for `stream` with the command; its id.
+fn create_task(url: &str, stream: &str) -> String {
+    let stream_url = format!("http://pull.example.com/live/{stream}.flv");
     let created = json(&volc_live(
-        &url,
+        url,
         &[
             "--output",
             "json",
@@ -338,39 +335,26 @@ async fn a_stop_whose_answer_is_lost_succeeds_once_checked() {
             "--app",
             "live",
             "--stream",
-            "lost",
+            stream,
             "--stream-url",
-            "http://pull.example.com/live/lost.flv",
+            &stream_url,
         ],
         true,
     ));
-    let id = created["task_id"].as_str().unwrap().to_owned();
-    for kind in [
-        live_emulator::FaultKind::LoseAnswerClose,
-        live_emulator::FaultKind::LoseAnswerTruncate,
+    created["task_id"].as_str().unwrap().to_owned()
+}
+
+/// The stop runs but its answer is lost: the command checks, finds the task stopped, and
+/// exits 0 instead of resending and reporting "already stopped".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_whose_answer_is_lost_succeeds_once_checked() {
+    let e = emulator(EmulatorConfig::new()).await;
+    let url = e.base_url();
+    for (kind, stream) in [
+        (live_emulator::FaultKind::LoseAnswerClose, "lost"),
+        (live_emulator::FaultKind::LoseAnswerTruncate, "lost2"),
     ] {
-        let stop_id = if kind == live_emulator::FaultKind::LoseAnswerClose {
-            id.clone()
-        } else {
-            let again = json(&volc_live(
-                &url,
-                &[
-                    "--output",
-                    "json",
-                    "create-pull-record-task",
-                    "--domain",
-                    "pull.example.com",
-                    "--app",
-                    "live",
-                    "--stream",
-                    "lost2",
-                    "--stream-url",
-                    "http://pull.example.com/live/lost2.flv",
-                ],
-                true,
-            ));
-            again["task_id"].as_str().unwrap().to_owned()
-        };
+        let id = create_task(&url, stream);
         e.inject(live_emulator::FaultRule::next(1, kind).for_action("StopPullRecordTask"));
         let stopped = json(&volc_live(
             &url,
@@ -379,20 +363,14 @@ async fn a_stop_whose_answer_is_lost_succeeds_once_checked() {
                 "json",
                 "stop-pull-record-task",
                 "--task-id",
-                &stop_id,
+                &id,
             ],
             true,
         ));
         assert_eq!(stopped["reconciled"], true);
         let got = json(&volc_live(
             &url,
-            &[
-                "--output",
-                "json",
-                "get-pull-record-task",
-                "--task-id",
-                &stop_id,
-            ],
+            &["--output", "json", "get-pull-record-task", "--task-id", &id],
             true,
         ));
         assert_eq!(got["task"]["status_text"], "停用");
