@@ -28,7 +28,8 @@ pub enum FailureClass {
     /// it before acting (throttling). Safe to send again, whatever the operation.
     NotSent,
     /// Transient, and the request may have reached the service: a connection lost during the
-    /// exchange, an attempt that ran out of time, a 5xx, `CommonErr`, `InternalError`.
+    /// exchange, an attempt that ran out of time, a 5xx, `CommonErr`, `InternalError`, a
+    /// success status whose body was cut off.
     /// Safe to send again only when the operation is idempotent.
     Transient,
     /// Sending the same request again cannot help: the input, the credentials, the
@@ -58,7 +59,10 @@ impl FailureClass {
                 FailureClass::NotSent
             }
             ErrorKind::Service(e) if e.is_retryable() => FailureClass::Transient,
-            ErrorKind::UnexpectedResponse(e) if matches!(e.http_status, 500 | 502 | 503 | 504) => {
+            // A 2xx whose body is cut or unreadable: the answer was lost on the way.
+            ErrorKind::UnexpectedResponse(e)
+                if matches!(e.http_status, 500 | 502 | 503 | 504 | 200..=299) =>
+            {
                 FailureClass::Transient
             }
             _ => FailureClass::Permanent,

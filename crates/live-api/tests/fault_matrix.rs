@@ -567,42 +567,34 @@ async fn a_failed_read_was_never_applied() {
     e.shutdown().await;
 }
 
-/// `TruncatedBody` (before the action): a complete 200 whose JSON is cut. It is classed
-/// permanent ("an answer of an unexpected shape"), so even a read is not sent again; for a
-/// create it leaves the outcome unknown (a 2xx), for a stop the check settles it.
+/// `TruncatedBody` (before the action): a 200 whose JSON is cut. The answer was lost on the
+/// way (transient): a read is sent again; a create gives up with its outcome unknown (a 2xx
+/// came back); a stop is checked, found not stopped, and sent again.
 #[tokio::test]
 async fn truncated_200_body() {
     let e = emulator().await;
     let (c, n) = client(&e);
     inject(&e, GET, FaultKind::TruncatedBody);
-    let err = c
+    let out = c
         .get_pull_record_task()
         .task_id(EXAMPLE_TASK_ID)
         .send()
         .await
-        .unwrap_err();
-    assert!(
-        matches!(err.kind(), ErrorKind::UnexpectedResponse(u) if u.http_status == 200),
-        "{err}"
-    );
-    assert_eq!((err.attempts(), n.sent(GET)), (1, 1));
-    assert!(!err.may_have_been_applied());
+        .unwrap();
+    assert_eq!(out.task.task_id, EXAMPLE_TASK_ID);
+    assert_eq!(n.sent(GET), 2);
 
     let err = create_gives_up(&e, FaultKind::TruncatedBody, "fm_cut200", 0).await;
-    assert!(!err.is_retryable(), "{err}");
+    assert!(err.is_retryable(), "{err}");
+    assert!(err.may_have_been_applied(), "{err}");
 
     let id = active_task(&e, "fm_cut200_stop").await;
     let (c, n) = client(&e);
     inject(&e, STOP, FaultKind::TruncatedBody);
-    let err = c
-        .stop_pull_record_task()
-        .task_id(&id)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!((n.sent(STOP), n.sent(GET)), (1, 1), "checked, not resent");
-    assert!(!err.may_have_been_applied(), "the check proved it: {err}");
-    assert_eq!(status(&e, &id).await, TaskStatus::Recording);
+    let out = c.stop_pull_record_task().task_id(&id).send().await.unwrap();
+    assert!(!out.reconciled);
+    assert_eq!((n.sent(STOP), n.sent(GET)), (2, 1), "checked, then resent");
+    assert_eq!(status(&e, &id).await, TaskStatus::Stopped);
     e.shutdown().await;
 }
 
