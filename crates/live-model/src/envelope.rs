@@ -156,6 +156,15 @@ impl<T> Response<T> {
     }
 }
 
+/// The envelope with a typed `Result`: one pass over the body, for the usual success.
+#[derive(Deserialize)]
+struct Typed<T> {
+    #[serde(rename = "ResponseMetadata")]
+    metadata: Option<ResponseMetadata>,
+    #[serde(rename = "Result", default = "Option::default")]
+    result: Option<T>,
+}
+
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(rename = "ResponseMetadata")]
@@ -205,6 +214,19 @@ pub fn decode<T: ResultBody>(http_status: u16, body: &[u8]) -> Result<Response<T
             ),
             None,
         ));
+    }
+    // The usual answer, a success with its Result, is read in one pass. Anything else is read
+    // again below, in the two passes that tell the envelope's faults from the Result's.
+    if (200..300).contains(&http_status) && body.len() <= MAX_RESPONSE_BYTES {
+        if let Ok(Typed {
+            metadata: Some(metadata),
+            result: Some(result),
+        }) = serde_json::from_slice::<Typed<T>>(body)
+        {
+            if !metadata.error.as_ref().is_some_and(ErrorBody::is_error) {
+                return Ok(Response { metadata, result });
+            }
+        }
     }
     let envelope: Envelope<'_> = match serde_json::from_slice(body) {
         Ok(e) => e,
