@@ -20,7 +20,9 @@ const USAGE: &str = "usage:
   cargo xtask bench sign                median ns per signature (cold key, cached key), verification, crypto floor
   cargo xtask bench transport           the hyper transport vs a bare hyper-util client, concurrency 1 and 64
   cargo xtask bench emulator            GetPullRecordTask with verification vs a bare hyper server, concurrency 64
-  cargo xtask bench client [--endpoint URL] [--concurrency C] [--requests N] [--ak AK --sk SK] [--task-id ID]";
+  cargo xtask bench client [--endpoint URL] [--concurrency C] [--requests N] [--rounds R]
+                           [--ak AK --sk SK] [--task-id ID] [--side client|bare]
+                                        LiveClient vs a bare hyper-util client, alternating rounds in child processes";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
