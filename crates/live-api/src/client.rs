@@ -178,39 +178,21 @@ impl LiveClientBuilder {
     /// or when no transport can be made.
     pub fn build(self) -> Result<LiveClient, LiveError> {
         let config = |m: String| LiveError::from(ErrorKind::Config(m));
-        let uri: http::Uri = self
-            .endpoint
-            .parse()
-            .map_err(|_| config(format!("the endpoint {:?} is not a URL", self.endpoint)))?;
-        let scheme = uri.scheme_str().unwrap_or_default().to_owned();
-        let authority = uri
-            .authority()
-            .map(|a| a.to_string())
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| config(format!("the endpoint {:?} has no host", self.endpoint)))?;
-        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
-            return Err(config(
-                "the endpoint must be scheme://host[:port] only".into(),
-            ));
-        }
-        match scheme.as_str() {
-            "https" => {}
-            "http" => {
-                let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
-                let loopback = host == "localhost"
-                    || host
-                        .parse::<std::net::IpAddr>()
-                        .is_ok_and(|ip| ip.is_loopback());
-                if !loopback && !self.allow_insecure_http {
-                    return Err(config(format!(
-                        "plain http:// is allowed only for loopback endpoints; {host} is not (use https://, or allow_insecure_http)"
-                    )));
-                }
-            }
-            _ => {
-                return Err(config(
-                    "the endpoint must start with https:// or http://".into(),
-                ))
+        let Endpoint {
+            scheme,
+            authority,
+            host,
+        } = Endpoint::parse(&self.endpoint).map_err(config)?;
+        if scheme == "http" {
+            let bare = host.trim_matches(['[', ']']);
+            let loopback = bare == "localhost"
+                || bare
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback && !self.allow_insecure_http {
+                return Err(config(format!(
+                    "plain http:// is allowed only for loopback endpoints; {host} is not (use https://, or allow_insecure_http)"
+                )));
             }
         }
         let scope = Scope::new(&*self.region, &*self.service).map_err(|e| config(e.to_string()))?;
@@ -630,6 +612,76 @@ impl LiveClient {
     }
 }
 
+/// An endpoint: `scheme://host[:port]` and nothing else.
+struct Endpoint {
+    scheme: &'static str,
+    authority: String,
+    host: String,
+}
+
+impl Endpoint {
+    /// Parses `text`, saying what to remove or fix when it is more than
+    /// `scheme://host[:port]`.
+    fn parse(text: &str) -> Result<Endpoint, String> {
+        // The text itself is not repeated: it may carry a password.
+        let refuse = |what: &str| format!("the endpoint {what}");
+        if text.contains('#') {
+            return Err(refuse("has a fragment: remove the `#` and what follows"));
+        }
+        let uri: http::Uri = text
+            .parse()
+            .map_err(|_| refuse("is not a URL like https://live.volcengineapi.com"))?;
+        let scheme = match uri.scheme_str() {
+            Some("https") => "https",
+            Some("http") => "http",
+            _ => return Err(refuse("must start with https:// or http://")),
+        };
+        let authority = uri
+            .authority()
+            .filter(|a| !a.as_str().is_empty())
+            .ok_or_else(|| refuse("has no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(refuse(
+                "carries a user name or password: remove the `…@` part (calls are signed with the access key, not sent with a password)",
+            ));
+        }
+        let host = authority.host();
+        if host.is_empty() {
+            return Err(refuse("has no host"));
+        }
+        let port_text = authority
+            .as_str()
+            .strip_prefix(host)
+            .and_then(|rest| rest.strip_prefix(':'));
+        if let Some(port) = port_text {
+            if !port
+                .parse::<u16>()
+                .is_ok_and(|p| p != 0 && !port.starts_with('0'))
+            {
+                return Err(refuse(&format!(
+                    "has the port {port:?}: give a number from 1 to 65535, or none"
+                )));
+            }
+        }
+        if !matches!(uri.path(), "" | "/") {
+            return Err(refuse(&format!(
+                "has the path {:?}: remove it (the endpoint is scheme://host[:port] only)",
+                uri.path()
+            )));
+        }
+        if let Some(q) = uri.query() {
+            return Err(refuse(&format!(
+                "has the query \"?{q}\": remove it (the endpoint is scheme://host[:port] only)"
+            )));
+        }
+        Ok(Endpoint {
+            scheme,
+            authority: authority.as_str().to_owned(),
+            host: host.to_owned(),
+        })
+    }
+}
+
 /// `{base}/?Action={name}&Version={version}`: the query exactly as it is signed.
 fn action_uri(base: &str, facts: ActionFacts) -> Result<http::Uri, LiveError> {
     let query = volc_sign::canonical_query_string(&[
@@ -638,4 +690,45 @@ fn action_uri(base: &str, facts: ActionFacts) -> Result<http::Uri, LiveError> {
     ]);
     http::Uri::try_from(format!("{base}/?{query}"))
         .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_scheme_host_and_port_only() {
+        for ok in [
+            "https://live.volcengineapi.com",
+            "https://live.volcengineapi.com/",
+            "http://127.0.0.1:8787",
+            "http://[::1]:8787",
+            "http://localhost:1",
+            "https://example.com:65535",
+        ] {
+            assert!(Endpoint::parse(ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("http://user:pw@127.0.0.1:8787", "user name or password"),
+            ("http://user@127.0.0.1:8787", "user name or password"),
+            ("http://127.0.0.1:99999", "from 1 to 65535"),
+            ("http://127.0.0.1:0", "from 1 to 65535"),
+            ("http://127.0.0.1:", "from 1 to 65535"),
+            ("http://127.0.0.1:08787", "from 1 to 65535"),
+            ("http://127.0.0.1:87a", "from 1 to 65535"),
+            ("http://127.0.0.1:8787#top", "fragment"),
+            ("http://127.0.0.1:8787/live", "path"),
+            ("http://127.0.0.1:8787?x=1", "query"),
+            ("ftp://127.0.0.1", "https:// or http://"),
+            ("127.0.0.1:8787", "https:// or http://"),
+            ("http://", "not a URL"),
+        ] {
+            let err = Endpoint::parse(bad).err().unwrap_or_default();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        let secret = "http://user:hunter2@127.0.0.1:8787";
+        let err = LiveClient::builder().endpoint(secret).build().unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Config(_)), "{err}");
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+    }
 }
