@@ -489,7 +489,13 @@ impl LiveClient {
                         remaining(),
                     )
                     .with_retry_after(retry_after);
-                inner.retry.decide(&ctx)
+                match inner.retry.decide(&ctx) {
+                    // Whatever the policy says, no wait runs past the operation's deadline.
+                    RetryDecision::RetryAfter(delay) if delay >= remaining() => {
+                        RetryDecision::GiveUp
+                    }
+                    decision => decision,
+                }
             };
             let error = error.with_attempts(attempt);
             if let RetryDecision::RetryAfter(delay) = decision {

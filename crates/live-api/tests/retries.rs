@@ -324,3 +324,30 @@ async fn survives_emulator_faults_and_types_the_rest() {
     assert!(err.is_throttling());
     e.shutdown().await;
 }
+
+/// A policy that always asks for a long wait.
+#[derive(Debug)]
+struct Patient;
+
+impl live_api::RetryPolicy for Patient {
+    fn decide(&self, _: &live_api::RetryContext<'_>) -> live_api::RetryDecision {
+        live_api::RetryDecision::RetryAfter(Duration::from_secs(3600))
+    }
+}
+
+#[tokio::test]
+async fn no_policy_can_wait_past_the_operation_deadline() {
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(503, error_body("InternalError"));
+    canned.push_status(200, OK);
+    let env = manual();
+    let c = builder(canned.clone(), &env)
+        .retry(Patient)
+        .operation_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let err = get(&c).send().await.unwrap_err();
+    assert_eq!(err.code().unwrap().as_str(), "InternalError");
+    assert_eq!(canned.requests().len(), 1);
+    assert!(env.sleeps().is_empty(), "{:?}", env.sleeps());
+}
