@@ -94,6 +94,7 @@
 //! `live.attempt` per attempt; at debug level, the redacted canonical request and string to
 //! sign. Never the secret key, session token, signature or `Authorization`.
 
+pub mod bounded;
 mod client;
 mod credentials;
 mod env;
