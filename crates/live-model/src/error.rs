@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::sanitize::{sanitize, MAX_FIELD_CHARS, MAX_MESSAGE_CHARS};
 use crate::ErrorCode;
 
 /// Everything that can go wrong between a request and its typed result.
@@ -132,17 +133,25 @@ impl ApiError {
 }
 
 impl fmt::Display for ApiError {
+    /// `Code: message (request id …, HTTP n)`, every server text through [`sanitize`]: control
+    /// and bidi characters escaped, the message capped at [`MAX_MESSAGE_CHARS`], the code and
+    /// request id at [`MAX_FIELD_CHARS`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.code.to_string();
         let message = if self.message.is_empty() {
-            "(no message)"
+            "(no message)".into()
         } else {
-            &self.message
+            sanitize(&self.message, MAX_MESSAGE_CHARS)
         };
-        write!(f, "{}: {message} (request id ", self.code)?;
+        write!(
+            f,
+            "{}: {message} (request id ",
+            sanitize(&code, MAX_FIELD_CHARS)
+        )?;
         if self.request_id.is_empty() {
             f.write_str("none")?;
         } else {
-            f.write_str(&self.request_id)?;
+            f.write_str(&sanitize(&self.request_id, MAX_FIELD_CHARS))?;
         }
         write!(f, ", HTTP {})", self.http_status)
     }
@@ -165,17 +174,23 @@ pub struct UnexpectedResponse {
 }
 
 impl fmt::Display for UnexpectedResponse {
+    /// Reason, request id and snippet go through [`sanitize`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "unexpected response (HTTP {}): {}",
-            self.http_status, self.reason
+            self.http_status,
+            sanitize(&self.reason, MAX_MESSAGE_CHARS)
         )?;
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", sanitize(id, MAX_FIELD_CHARS))?;
         }
         if !self.snippet.is_empty() {
-            write!(f, "; body starts {:?}", self.snippet)?;
+            write!(
+                f,
+                "; body starts \"{}\"",
+                sanitize(&self.snippet, MAX_MESSAGE_CHARS)
+            )?;
         }
         Ok(())
     }
@@ -198,14 +213,17 @@ pub struct DecodeError {
 }
 
 impl fmt::Display for DecodeError {
+    /// The message (which may quote the server's values) and request id go through
+    /// [`sanitize`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "cannot decode the {} result: {} (",
-            self.action, self.message
+            self.action,
+            sanitize(&self.message, MAX_MESSAGE_CHARS)
         )?;
         if let Some(id) = &self.request_id {
-            write!(f, "request id {id}, ")?;
+            write!(f, "request id {}, ", sanitize(id, MAX_FIELD_CHARS))?;
         }
         write!(f, "HTTP {})", self.http_status)
     }

@@ -12,6 +12,9 @@
 //! - `Status` is Chinese text; [`TaskStatus`] keeps unknown values.
 //! - Errors can come with HTTP 200 (`CommonErr`) and `CodeN` is optional: [`decode`] looks at
 //!   `ResponseMetadata.Error` on every response.
+//! - Text from the server shown to a person goes through [`sanitize`](mod@sanitize): the
+//!   `Display` of [`ApiError`], [`UnexpectedResponse`] and [`DecodeError`] escapes control and
+//!   bidi characters and caps the length; the fields themselves keep the exact text.
 //!
 //! # Turning any response into a result or an error
 //!
@@ -66,6 +69,7 @@ mod actions;
 mod code;
 mod envelope;
 mod error;
+pub mod sanitize;
 mod status;
 mod task;
 mod validate;
@@ -81,6 +85,7 @@ pub use envelope::{
     decode, encode, ErrorBody, Response, ResponseMetadata, ResultBody, MAX_RESPONSE_BYTES,
 };
 pub use error::{ApiError, DecodeError, Error, TimeError, UnexpectedResponse, ValidationError};
+pub use sanitize::sanitize;
 pub use status::TaskStatus;
 pub use task::{format_rfc3339, parse_rfc3339, GetPullRecordTaskResult, GetShape, PullRecordTask};
 pub use validate::{MAX_DOMAIN_LEN, MAX_PAGE_SIZE, MAX_STREAM_URL_LEN, MAX_TASK_ID_LEN};

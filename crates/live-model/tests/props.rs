@@ -105,3 +105,53 @@ proptest! {
         round_trips(&l);
     }
 }
+
+/// Strings rich in what the sanitizer must escape: controls, bidi, Chinese, backslashes.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let c = prop_oneof![
+        any::<char>(),
+        prop_oneof![
+            Just('\x1b'),
+            Just('\x07'),
+            Just('\r'),
+            Just('\n'),
+            Just('\t'),
+            Just('\x7f'),
+            Just('\u{9b}'),
+            Just('\u{202e}'),
+            Just('\u{2067}'),
+            Just('\\'),
+            Just('停'),
+            Just('a'),
+        ],
+    ];
+    proptest::collection::vec(c, 0..300).prop_map(|v| v.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever the text and the cap, the output has no character the sanitizer escapes and
+    /// at most `cap` characters plus the marker; unchanged text is borrowed.
+    #[test]
+    fn sanitized_text_has_no_control_and_respects_the_cap(text in hostile_text(), cap in 0usize..400) {
+        use live_model::sanitize::{is_escaped, sanitize, MAX_MARKER_CHARS};
+        let out = sanitize(&text, cap);
+        prop_assert!(!out.chars().any(is_escaped), "{out:?}");
+        prop_assert!(out.chars().count() <= cap + MAX_MARKER_CHARS, "{} > {cap}", out.chars().count());
+        let clean = !text.chars().any(is_escaped) && text.chars().count() <= cap;
+        prop_assert_eq!(matches!(out, std::borrow::Cow::Borrowed(_)), clean);
+        if clean {
+            prop_assert_eq!(&*out, &*text);
+        }
+    }
+
+    /// An error's Display is one line without control characters, whatever the server sent.
+    #[test]
+    fn error_display_is_one_clean_line(code in hostile_text(), message in hostile_text(), id in hostile_text()) {
+        let body = serde_json::json!({"ResponseMetadata": {"RequestId": id, "Error": {"Code": code, "Message": message}}});
+        let err = decode::<GetPullRecordTaskResult>(400, body.to_string().as_bytes()).unwrap_err();
+        let shown = err.to_string();
+        prop_assert!(!shown.chars().any(live_model::sanitize::is_escaped), "{shown:?}");
+    }
+}
