@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::bounded::{read_file_bounded, BoundedReadError};
 use crate::env::{Environment, LiveFuture, SystemEnvironment};
 
 use volc_sign::Credentials;
@@ -241,33 +242,169 @@ fn keys(
     Ok(ProvidedCredentials::new(creds))
 }
 
-/// The largest credentials file read.
-const MAX_FILE_BYTES: u64 = 64 * 1024;
+/// The largest credentials file read, in bytes.
+const MAX_FILE_BYTES: usize = 64 * 1024;
 
-fn read_small(path: &Path) -> Result<Option<String>, CredentialsError> {
+/// A credentials file's shown name and bytes, read through the one bounded reader; an absent
+/// file is "not configured", anything else that cannot be read is "configured but broken".
+fn read_file(path: &Path) -> Result<(String, Vec<u8>), CredentialsError> {
     let shown = path.display().to_string();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CredentialsError::invalid(shown, e.to_string())),
-    };
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(CredentialsError::invalid(
-            shown,
-            "the file is larger than 64 KiB",
-        ));
+    match read_file_bounded(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok((shown, bytes)),
+        Ok(None) => Err(CredentialsError::not_configured(shown)),
+        Err(e) => {
+            let reason = match &e {
+                BoundedReadError::NotRegularFile { kind, .. } => {
+                    format!("it is {kind}, not a regular file; point it at a regular file")
+                }
+                BoundedReadError::TooLarge { max, .. } => format!(
+                    "it is larger than {} KiB, the most read from a credentials file",
+                    max / 1024
+                ),
+                BoundedReadError::Io { source, .. } => format!("it cannot be read: {source}"),
+            };
+            Err(CredentialsError::invalid(shown, reason))
+        }
     }
-    std::fs::read_to_string(path)
-        .map(Some)
-        .map_err(|e| CredentialsError::invalid(shown, e.to_string()))
 }
 
-/// A credentials file's shown name and text; an absent file is "not configured".
-fn read_file(path: &Path) -> Result<(String, String), CredentialsError> {
-    let shown = path.display().to_string();
-    match read_small(path)? {
-        Some(text) => Ok((shown, text)),
-        None => Err(CredentialsError::not_configured(shown)),
+/// The text of a credentials file (a leading byte-order mark dropped); bytes that are not
+/// UTF-8 are reported by line number, never shown.
+fn file_text<'a>(shown: &str, bytes: &'a [u8]) -> Result<&'a str, CredentialsError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        CredentialsError::invalid(shown, format!("line {line} is not UTF-8 text"))
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Which of a file's keys a signer's complaint is about.
+fn key_of(e: &volc_sign::SignError, access: &'static str, secret: &'static str) -> &'static str {
+    match e {
+        volc_sign::SignError::InvalidAccessKey { .. } => access,
+        volc_sign::SignError::InvalidSecretKey { .. } => secret,
+        _ => "session_token",
+    }
+}
+
+/// Parses the text of a `~/.volc/credentials` file (INI) read from `shown`. Errors name
+/// `shown`, the line number and the key, never a line's text. For the fuzz target.
+#[doc(hidden)]
+pub fn parse_profile_file(
+    shown: &str,
+    bytes: &[u8],
+) -> Result<ProvidedCredentials, CredentialsError> {
+    let text = file_text(shown, bytes)?;
+    let mut in_default = false;
+    // key -> (line number, value), for the keys of [default].
+    let mut values = std::collections::HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let n = n + 1;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            in_default = name.trim() == "default";
+            continue;
+        }
+        if !in_default {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            // The line's text is never shown: it may be a pasted secret.
+            return Err(CredentialsError::invalid(
+                shown,
+                format!("line {n} in [default] is not `key = value` (its text is not shown)"),
+            ));
+        };
+        values.insert(k.trim(), (n, v.trim()));
+    }
+    let get = |k: &str| values.get(k).copied().filter(|(_, v)| !v.is_empty());
+    let (ak, sk) = match (get("access_key_id"), get("secret_access_key")) {
+        (Some(ak), Some(sk)) => (ak, sk),
+        (None, None) => {
+            return Err(CredentialsError::invalid(
+                shown,
+                "[default] has no access_key_id and no secret_access_key",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(CredentialsError::invalid(
+                shown,
+                "[default] has access_key_id but no secret_access_key",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(CredentialsError::invalid(
+                shown,
+                "[default] has secret_access_key but no access_key_id",
+            ))
+        }
+    };
+    let token = get("session_token");
+    let invalid = |e: volc_sign::SignError| {
+        let key = key_of(&e, "access_key_id", "secret_access_key");
+        let line = match key {
+            "access_key_id" => ak.0,
+            "secret_access_key" => sk.0,
+            _ => token.map_or(0, |t| t.0),
+        };
+        // The signer's reasons are fixed texts; they never quote the value.
+        CredentialsError::invalid(shown, format!("line {line}, {key}: {e}"))
+    };
+    let mut creds = Credentials::new(ak.1, sk.1).map_err(invalid)?;
+    if let Some((_, token)) = token {
+        creds = creds.with_session_token(token).map_err(invalid)?;
+    }
+    Ok(ProvidedCredentials::new(creds))
+}
+
+/// Parses the text of a `~/.volc/config` file (JSON) read from `shown`. Errors name `shown`,
+/// the position or the key, never the file's text. For the fuzz target.
+#[doc(hidden)]
+pub fn parse_config_file(
+    shown: &str,
+    bytes: &[u8],
+) -> Result<ProvidedCredentials, CredentialsError> {
+    let text = file_text(shown, bytes)?;
+    // serde_json's own messages are not shown (some quote what they met); only the position.
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        CredentialsError::invalid(
+            shown,
+            format!(
+                "it is not JSON (error at line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    let field = |names: [&'static str; 2]| {
+        names.into_iter().find_map(|n| {
+            value
+                .get(n)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+                .map(|v| (n, v))
+        })
+    };
+    match (
+        field(["ak", "VOLC_ACCESSKEY"]),
+        field(["sk", "VOLC_SECRETKEY"]),
+    ) {
+        (Some((ak_name, ak)), Some((sk_name, sk))) => Credentials::new(ak, sk)
+            .map(ProvidedCredentials::new)
+            .map_err(|e| {
+                let key = key_of(&e, ak_name, sk_name);
+                CredentialsError::invalid(shown, format!("\"{key}\": {e}"))
+            }),
+        _ => Err(CredentialsError::invalid(
+            shown,
+            "it needs both \"ak\" and \"sk\" as strings",
+        )),
     }
 }
 
@@ -285,62 +422,9 @@ impl ProfileFileCredentials {
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        let (shown, text) = read_file(&self.path)?;
-        let mut section = String::new();
-        let mut values = std::collections::HashMap::new();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-                continue;
-            }
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                section = name.trim().to_owned();
-                continue;
-            }
-            if section != "default" {
-                continue;
-            }
-            let Some((k, v)) = line.split_once('=') else {
-                return Err(CredentialsError::invalid(
-                    shown,
-                    format!("not a key = value line in [default]: {:?}", k_only(line)),
-                ));
-            };
-            values.insert(k.trim().to_owned(), v.trim().to_owned());
-        }
-        let get = |k: &str| values.get(k).filter(|v| !v.is_empty()).cloned();
-        let (ak, sk) = match (get("access_key_id"), get("secret_access_key")) {
-            (Some(ak), Some(sk)) => (ak, sk),
-            (None, None) => {
-                return Err(CredentialsError::invalid(
-                    shown,
-                    "[default] has no access_key_id and secret_access_key",
-                ))
-            }
-            _ => {
-                return Err(CredentialsError::invalid(
-                    shown,
-                    "[default] needs both access_key_id and secret_access_key",
-                ))
-            }
-        };
-        let mut creds = Credentials::new(ak, sk)
-            .map_err(|e| CredentialsError::invalid(&shown, e.to_string()))?;
-        if let Some(token) = get("session_token") {
-            creds = creds
-                .with_session_token(token)
-                .map_err(|e| CredentialsError::invalid(&shown, e.to_string()))?;
-        }
-        Ok(ProvidedCredentials::new(creds))
+        let (shown, bytes) = read_file(&self.path)?;
+        parse_profile_file(&shown, &bytes)
     }
-}
-
-/// The key of a malformed line, never its value (it may be a secret).
-fn k_only(line: &str) -> String {
-    line.chars()
-        .take_while(|c| !c.is_whitespace())
-        .take(32)
-        .collect()
 }
 
 impl ProvideCredentials for ProfileFileCredentials {
@@ -363,30 +447,8 @@ impl ConfigFileCredentials {
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        let (shown, text) = read_file(&self.path)?;
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|_| CredentialsError::invalid(&shown, "the file is not JSON"))?;
-        let field = |names: [&str; 2]| {
-            names
-                .iter()
-                .find_map(|n| {
-                    value
-                        .get(n)
-                        .and_then(|v| v.as_str())
-                        .filter(|v| !v.is_empty())
-                })
-                .map(str::to_owned)
-        };
-        match (
-            field(["ak", "VOLC_ACCESSKEY"]),
-            field(["sk", "VOLC_SECRETKEY"]),
-        ) {
-            (Some(ak), Some(sk)) => keys(&shown, ak, sk, None),
-            _ => Err(CredentialsError::invalid(
-                shown,
-                "the file needs both \"ak\" and \"sk\"",
-            )),
-        }
+        let (shown, bytes) = read_file(&self.path)?;
+        parse_config_file(&shown, &bytes)
     }
 }
 

@@ -103,6 +103,8 @@ mod ops;
 mod retry;
 
 pub use client::{LiveClient, LiveClientBuilder};
+#[doc(hidden)]
+pub use credentials::{parse_config_file, parse_profile_file};
 pub use credentials::{
     CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
     ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,

@@ -264,3 +264,248 @@ async fn a_variable_that_is_not_utf8_is_an_error_naming_it_not_unset() {
         assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
 }
+
+// ---- Hostile files (issue 11): refused at once, never read past 64 KiB, never quoted. ----
+
+/// The chain's error for `home` with an empty environment, computed on its own thread: a read
+/// that hangs (a FIFO) or never ends (a device) fails the test instead of hanging it. The
+/// guard is generous; the refusal itself takes microseconds.
+fn chain_error_guarded(home: &std::path::Path) -> CredentialsError {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let home = home.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let chain = CredentialsChain::for_env_and_home(env(&[]), Some(home));
+        let _ = tx.send(rt.block_on(chain.provide()));
+    });
+    let answer = rx
+        .recv_timeout(Duration::from_secs(2))
+        .expect("the credentials read did not return: it must refuse a non-regular file at once");
+    let err = answer.expect_err("a hostile file gives no credentials");
+    assert!(
+        !err.is_not_configured(),
+        "configured but broken, never skipped: {err}"
+    );
+    err
+}
+
+fn unusable(path: &std::path::Path, reason: &str) -> String {
+    format!("credentials in {} are unusable: {reason}", path.display())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_at_once() {
+    for name in ["credentials", "config"] {
+        let h = home();
+        let p = h.path().join(".volc").join(name);
+        let st = std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let err = chain_error_guarded(h.path());
+        assert_eq!(
+            err.to_string(),
+            unusable(
+                &p,
+                "it is a FIFO (named pipe), not a regular file; point it at a regular file"
+            )
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_dev_zero_is_refused_and_one_to_a_file_is_followed() {
+    let h = home();
+    let p = h.path().join(".volc/credentials");
+    std::os::unix::fs::symlink("/dev/zero", &p).unwrap();
+    let err = chain_error_guarded(h.path());
+    assert_eq!(
+        err.to_string(),
+        unusable(
+            &p,
+            "it is a character device, not a regular file; point it at a regular file"
+        )
+    );
+
+    std::fs::remove_file(&p).unwrap();
+    let real = h.path().join("real-credentials");
+    std::fs::write(
+        &real,
+        "[default]\naccess_key_id = AK-linked\nsecret_access_key = S\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&real, &p).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(
+        rt.block_on(ak(&ProfileFileCredentials::new(&p))).unwrap(),
+        "AK-linked"
+    );
+}
+
+#[test]
+fn a_directory_is_refused() {
+    let h = home();
+    let p = h.path().join(".volc/credentials");
+    std::fs::create_dir(&p).unwrap();
+    let err = chain_error_guarded(h.path());
+    assert_eq!(
+        err.to_string(),
+        unusable(
+            &p,
+            "it is a directory, not a regular file; point it at a regular file"
+        )
+    );
+}
+
+#[test]
+fn a_file_over_64_kib_is_refused_and_one_of_64_kib_is_read() {
+    let h = home();
+    let p = h.path().join(".volc/credentials");
+    let head = "[default]\naccess_key_id = AK-big\nsecret_access_key = S\n#";
+    let exactly = format!("{head}{}", "x".repeat(64 * 1024 - head.len()));
+    assert_eq!(exactly.len(), 64 * 1024);
+    h.write("credentials", &exactly);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(
+        rt.block_on(ak(&ProfileFileCredentials::new(&p))).unwrap(),
+        "AK-big"
+    );
+
+    h.write("credentials", &format!("{exactly}x"));
+    let err = chain_error_guarded(h.path());
+    assert_eq!(
+        err.to_string(),
+        unusable(
+            &p,
+            "it is larger than 64 KiB, the most read from a credentials file"
+        )
+    );
+    h.write("credentials", &"x".repeat(65 * 1024 + 7));
+    assert_eq!(chain_error_guarded(h.path()), err);
+}
+
+/// Every run of 4 characters of `line` (after trimming) that the error does not need for its
+/// own words: none may appear in `shown`.
+fn assert_quotes_nothing_of(shown: &str, line: &str) {
+    let chars: Vec<char> = line.trim().chars().collect();
+    for w in chars.windows(4) {
+        let w: String = w.iter().collect();
+        assert!(
+            !shown.contains(&w),
+            "the error quotes {w:?} of the line: {shown}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_line_is_named_by_number_and_never_quoted() {
+    let h = home();
+    let p = h.path().join(".volc/credentials");
+    let pasted = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzSECRETzKEY0123456789";
+    h.write(
+        "credentials",
+        &format!("# mine\n[default]\naccess_key_id = AK\n   {pasted}  \n"),
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(
+            &p,
+            "line 4 in [default] is not `key = value` (its text is not shown)"
+        )
+    );
+    assert_quotes_nothing_of(&err, pasted);
+
+    // A value the signer refuses: the file, the line and the key, not the value.
+    let long = "Q".repeat(1100);
+    h.write(
+        "credentials",
+        &format!("[default]\naccess_key_id = AK\n\nsecret_access_key = {long}\n"),
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(
+            &p,
+            "line 4, secret_access_key: invalid secret key: it is longer than 1024 bytes"
+        )
+    );
+    h.write(
+        "credentials",
+        "[default]\nsession_token = STS\u{7}zQxW-9931-pRt\naccess_key_id = AK\nsecret_access_key = S\n",
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(
+            &p,
+            "line 2, session_token: invalid session token: it contains a control character"
+        )
+    );
+    assert_quotes_nothing_of(&err, "STS\u{7}zQxW-9931-pRt");
+    h.write(
+        "credentials",
+        "[default]\naccess_key_id = AK/with/slash\nsecret_access_key = S\n",
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(err, unusable(&p, "line 2, access_key_id: invalid access key id: only visible ASCII other than '/' and ',' is allowed"));
+    assert_quotes_nothing_of(&err, "AK/with/slash");
+
+    // Bytes that are not UTF-8: the line number only.
+    std::fs::write(
+        &p,
+        b"[default]\naccess_key_id = AK\nsecret_access_key = SECRET\xff\xfeKEY\n",
+    )
+    .unwrap();
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(err, unusable(&p, "line 3 is not UTF-8 text"));
+}
+
+#[test]
+fn a_broken_json_config_names_the_position_or_the_key_never_the_text() {
+    let h = home();
+    let p = h.path().join(".volc/config");
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzSECRETzKEY";
+    h.write("config", &format!("{{\"ak\": \"AK\",\n \"sk\": {secret}}}"));
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(&p, "it is not JSON (error at line 2, column 8)")
+    );
+    assert_quotes_nothing_of(&err, secret);
+
+    h.write(
+        "config",
+        &format!("{{\"ak\":\"AK\",\"sk\":\"{}\"}}", "Q".repeat(1100)),
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(
+            &p,
+            "\"sk\": invalid secret key: it is longer than 1024 bytes"
+        )
+    );
+    h.write(
+        "config",
+        &format!("{{\"VOLC_ACCESSKEY\":\"A,K\",\"VOLC_SECRETKEY\":\"{secret}\"}}"),
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(err, unusable(&p, "\"VOLC_ACCESSKEY\": invalid access key id: only visible ASCII other than '/' and ',' is allowed"));
+    assert_quotes_nothing_of(&err, secret);
+    h.write("config", &format!("[\"{secret}\"]"));
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(&p, "it needs both \"ak\" and \"sk\" as strings")
+    );
+}
