@@ -201,6 +201,40 @@ pub struct EmulatorConfig {
     pub(crate) tls: Option<TlsConfig>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) listen: std::net::SocketAddr,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_connections: Option<usize>,
+}
+
+/// How long a client may take to send a request head, by default: 10 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may sit idle between requests, by default: 60 seconds.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most connections open at once, by default: 10,000, or the process's open-file limit
+/// less 64 (for the listener, the runtime and the log) when that is lower. See
+/// [`EmulatorConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// File descriptors kept free of connections when the default cap follows the open-file limit.
+const RESERVED_FDS: usize = 64;
+
+/// The default connection cap for this process: [`DEFAULT_MAX_CONNECTIONS`], or the soft
+/// open-file limit less 64 when that is lower (read from `/proc/self/limits`; where that cannot
+/// be read, 10,000).
+pub(crate) fn default_max_connections() -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+            line["Max open files".len()..]
+                .split_whitespace()
+                .next()?
+                .parse::<usize>()
+                .ok()
+        });
+    match limit {
+        Some(limit) => DEFAULT_MAX_CONNECTIONS.min(limit.saturating_sub(RESERVED_FDS).max(1)),
+        None => DEFAULT_MAX_CONNECTIONS,
+    }
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -214,13 +248,18 @@ impl fmt::Debug for EmulatorConfig {
             .field("max_skew", &self.max_skew)
             .field("tls", &self.tls)
             .field("listen", &self.listen)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for EmulatorConfig {
     /// The demo set-up: the demo credential, the documented example task, the flat Get shape,
-    /// rate limits on, 15 minutes of skew, plain HTTP on `127.0.0.1:0`.
+    /// rate limits on, 15 minutes of skew, plain HTTP on `127.0.0.1:0`, a 10 s header-read
+    /// timeout, a 60 s idle timeout, and at most 10,000 connections (fewer when the open-file
+    /// limit is lower).
     fn default() -> Self {
         Self {
             credentials: vec![EmulatorCredential::demo()],
@@ -232,6 +271,9 @@ impl Default for EmulatorConfig {
             tls: None,
             clock: Arc::new(SystemClock),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: None,
         }
     }
 }
@@ -307,6 +349,36 @@ impl EmulatorConfig {
     /// Listens on `addr` (default `127.0.0.1:0`).
     pub fn listen(mut self, addr: std::net::SocketAddr) -> Self {
         self.listen = addr;
+        self
+    }
+
+    /// How long a client may take to send a request head, counted from its first byte (for a
+    /// new connection, from its start). A client that is slower (one that trickles its head a
+    /// byte at a time) is disconnected without an answer. Default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`] (10 s); must not be zero.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may sit idle between requests (counted from the last
+    /// answer) before it is closed; a connection that keeps sending requests is never idle.
+    /// Default [`DEFAULT_IDLE_TIMEOUT`] (60 s); must not be zero.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The most connections open at once. At the cap, a new connection is accepted and closed
+    /// at once, without an answer (nothing is read from it, so nothing can be answered over
+    /// TLS or HTTP/2 either), counted by [`Emulator::connections_refused`] and logged once per
+    /// episode; once a connection closes, new ones are served again. Default
+    /// [`DEFAULT_MAX_CONNECTIONS`] (10,000, or the open-file limit less 64 when lower); must
+    /// not be zero.
+    ///
+    /// [`Emulator::connections_refused`]: crate::Emulator::connections_refused
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = Some(max);
         self
     }
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::EmulatorConfig;
+use crate::config::{default_max_connections, EmulatorConfig};
 use crate::faults::{FaultRule, Faults};
-use crate::listener::{accept_loop, tls_acceptor};
+use crate::listener::{accept_loop, tls_acceptor, Limits};
 use crate::state::State;
+use crate::timeouts::Timeouts;
 use crate::EmulatorError;
 
 /// A running emulator. Dropping it stops it (in the background); [`Emulator::shutdown`] stops
@@ -20,6 +21,7 @@ pub struct Emulator {
     scheme: &'static str,
     certificate_der: Option<Vec<u8>>,
     state: Arc<State>,
+    max_connections: usize,
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -46,7 +48,29 @@ impl Emulator {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// Fails with [`EmulatorError::Config`] for an invalid configuration (a zero timeout or
+    /// connection cap among others) and [`EmulatorError::Io`] when it cannot listen.
     pub async fn start(config: EmulatorConfig) -> Result<Self, EmulatorError> {
+        if config.header_read_timeout.is_zero() || config.idle_timeout.is_zero() {
+            return Err(EmulatorError::Config(
+                "the header-read and idle timeouts must be longer than zero".into(),
+            ));
+        }
+        if config.max_connections == Some(0) {
+            return Err(EmulatorError::Config(
+                "the connection cap must be at least 1".into(),
+            ));
+        }
+        let limits = Limits {
+            timeouts: Timeouts {
+                header_read: config.header_read_timeout,
+                idle: config.idle_timeout,
+            },
+            max_connections: config
+                .max_connections
+                .unwrap_or_else(default_max_connections),
+        };
         let state = Arc::new(State::new(&config)?);
         let listener = TcpListener::bind(config.listen)
             .await
@@ -62,7 +86,13 @@ impl Emulator {
             None => (None, None),
         };
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, acceptor, state.clone(), stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            acceptor,
+            state.clone(),
+            limits,
+            stopped,
+        ));
         Ok(Self {
             addr,
             scheme: if config.tls.is_some() {
@@ -72,6 +102,7 @@ impl Emulator {
             },
             certificate_der,
             state,
+            max_connections: limits.max_connections,
             stop,
             task: Some(task),
         })
@@ -107,9 +138,26 @@ impl Emulator {
         self.state.store().len()
     }
 
-    /// How many connections it has accepted so far.
+    /// How many connections it has accepted and served so far (those refused at the cap are
+    /// counted by [`Emulator::connections_refused`] instead).
     pub fn connections_accepted(&self) -> u64 {
         self.state.connections.load(Ordering::Relaxed)
+    }
+
+    /// How many connections are open now.
+    pub fn open_connections(&self) -> usize {
+        self.state.open.load(Ordering::Relaxed)
+    }
+
+    /// How many connections were refused (accepted and closed at once) because
+    /// [`EmulatorConfig::max_connections`] were open.
+    pub fn connections_refused(&self) -> u64 {
+        self.state.refused.load(Ordering::Relaxed)
+    }
+
+    /// The connection cap in effect (the configured one, or the default for this process).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 
     /// Stops accepting, lets requests in flight finish (up to 5 s), and returns.

@@ -97,6 +97,7 @@
 
 mod actions;
 mod admin;
+mod backoff;
 mod clock;
 mod config;
 mod emulator;
@@ -109,11 +110,13 @@ mod reply;
 mod request;
 mod state;
 mod store;
+mod timeouts;
 
 pub use admin::ADMIN_PREFIX;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DomainGrant, EmulatorConfig, EmulatorCredential, SeedTask, TlsConfig, DEMO_ACCESS_KEY_ID,
+    DomainGrant, EmulatorConfig, EmulatorCredential, SeedTask, TlsConfig,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEMO_ACCESS_KEY_ID,
     DEMO_ACCOUNT, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
 pub use emulator::Emulator;

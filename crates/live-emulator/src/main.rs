@@ -49,6 +49,28 @@ struct Args {
     /// none accepts any.
     #[arg(long = "domain", value_name = "ACCOUNT:VHOST:DOMAIN")]
     domains: Vec<String>,
+    /// How long a client may take to send a request head, from its first byte (for a new
+    /// connection, from the start); a slower one is disconnected. Fractions allowed (0.2).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    header_read_timeout: Duration,
+    /// How long a keep-alive connection may sit idle between requests before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// The most connections open at once; beyond it, a new connection is accepted and closed
+    /// at once, unanswered. [default: 10000, or the open-file limit less 64 when lower]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
+}
+
+/// A positive number of seconds, fractions allowed.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -65,7 +87,12 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
             Shape::Nested => GetShape::Nested,
         })
         .rate_limit(!args.no_rate_limit)
-        .max_skew(Duration::from_secs(args.max_skew));
+        .max_skew(Duration::from_secs(args.max_skew))
+        .header_read_timeout(args.header_read_timeout)
+        .idle_timeout(args.idle_timeout);
+    if let Some(max) = args.max_connections {
+        config = config.max_connections(usize::try_from(max).unwrap_or(usize::MAX));
+    }
     if !args.credentials.is_empty() {
         let creds = args
             .credentials

@@ -2,7 +2,7 @@
 //! faults, the clock, and the request-id counter.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::UNIX_EPOCH;
 
@@ -30,6 +30,10 @@ pub(crate) struct State {
     salt: u64,
     /// Connections accepted so far.
     pub(crate) connections: AtomicU64,
+    /// Connections open now.
+    pub(crate) open: AtomicUsize,
+    /// Connections refused so far because the cap was reached.
+    pub(crate) refused: AtomicU64,
 }
 
 impl State {
@@ -73,6 +77,8 @@ impl State {
             counter: AtomicU64::new(0),
             salt: fastrand::u64(..) & 0xFF_FFFF,
             connections: AtomicU64::new(0),
+            open: AtomicUsize::new(0),
+            refused: AtomicU64::new(0),
         })
     }
 
