@@ -87,6 +87,24 @@
 //! Over HTTP/2 (TLS with ALPN `h2`), "the connection closes" is a reset of the request's
 //! stream.
 //!
+//! # Hostile clients
+//!
+//! The emulator is meant for loopback, but it holds up against clients that misbehave:
+//!
+//! | limit | default | set with | what happens |
+//! |---|---|---|---|
+//! | header read | 10 s ([`DEFAULT_HEADER_READ_TIMEOUT`]) | [`EmulatorConfig::header_read_timeout`], `--header-read-timeout SECONDS` | a request head not complete this long after its first byte (a new connection: after it opened) closes the connection, unanswered |
+//! | idle | 60 s ([`DEFAULT_IDLE_TIMEOUT`]) | [`EmulatorConfig::idle_timeout`], `--idle-timeout SECONDS` | a keep-alive connection with nothing sent this long after its last answer is closed (HTTP/2: with GOAWAY); one that keeps asking is never idle |
+//! | connections | 10,000 ([`DEFAULT_MAX_CONNECTIONS`]), or the open-file limit less 64 when lower | [`EmulatorConfig::max_connections`], `--max-connections N` | at the cap a new connection is accepted and closed at once, nothing read or answered; counted by [`Emulator::connections_refused`], a warning logged once until one is served again |
+//!
+//! Both timeouts apply to HTTP/1.1 and HTTP/2 (between HTTP/2 requests only the idle one: its
+//! pings and settings do not start a head). A failed accept (out of file descriptors,
+//! `EMFILE`/`ENFILE`, or any other error) pauses the accept loop, 1 ms doubling up to 1 s,
+//! back to 1 ms after an accept succeeds; it is logged once per episode (a warning, target
+//! `live_emulator`, naming the error) and its end once (`accepting connections again`), never
+//! once per failure. The request body is still read under the 1 MiB limit only, without a
+//! timeout of its own.
+//!
 //! # Admin path
 //!
 //! `/__emulator/…` (the API only uses `/`), for loopback clients only:
