@@ -18,6 +18,28 @@ pub enum TimeoutScope {
     Operation,
 }
 
+/// Why a listing refused the server's pages (see [`ErrorKind::Pagination`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaginationProblem {
+    /// The server answered the page it had answered before: its pages do not advance.
+    Repeated {
+        /// The `PageCur` it answered.
+        answered: u32,
+    },
+    /// The server answered another page than the one asked.
+    WrongPage {
+        /// The `PageCur` it answered.
+        answered: u32,
+    },
+    /// The server claims more pages than the listing may fetch
+    /// ([`crate::ListPullRecordTasks::max_pages`]).
+    TooManyPages {
+        /// The cap.
+        max_pages: u32,
+    },
+}
+
 /// What went wrong.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -43,6 +65,14 @@ pub enum ErrorKind {
     Credentials(CredentialsError),
     /// The client's settings are unusable, or the request could not be signed.
     Config(String),
+    /// A listing stopped because the server's pages cannot be trusted: they do not advance,
+    /// are not the page asked, or never end. Displayed as `page N: …`.
+    Pagination {
+        /// The page being asked (or that would have been asked) when the listing stopped.
+        page: u32,
+        /// What was wrong.
+        problem: PaginationProblem,
+    },
 }
 
 /// The error of every `LiveClient` operation.
@@ -71,6 +101,14 @@ pub struct LiveError {
 }
 
 impl LiveError {
+    /// For [`ErrorKind::Pagination`], the page at which the listing stopped.
+    pub fn page(&self) -> Option<u32> {
+        match &self.kind {
+            ErrorKind::Pagination { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
         self
@@ -231,6 +269,23 @@ impl fmt::Display for LiveError {
             ErrorKind::InvalidInput(e) => write!(f, "{e} (nothing was sent)")?,
             ErrorKind::Credentials(e) => write!(f, "{e}")?,
             ErrorKind::Config(m) => write!(f, "invalid client settings: {m}")?,
+            ErrorKind::Pagination { page, problem } => {
+                write!(f, "page {page}: ")?;
+                match problem {
+                    PaginationProblem::Repeated { answered } => write!(
+                        f,
+                        "the server answered page {answered} again (its pages do not advance); listing stopped"
+                    )?,
+                    PaginationProblem::WrongPage { answered } => write!(
+                        f,
+                        "the server answered page {answered} instead (PageCur); listing stopped"
+                    )?,
+                    PaginationProblem::TooManyPages { max_pages } => write!(
+                        f,
+                        "the server claims more pages than the cap of {max_pages} (max_pages); listing stopped before asking for it"
+                    )?,
+                }
+            }
         }
         if self.attempts > 1 {
             write!(f, "; gave up after {} attempts", self.attempts)?;

@@ -110,7 +110,7 @@ pub use credentials::{
     ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
-pub use error::{ErrorKind, LiveError, TimeoutScope};
+pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,

@@ -13,7 +13,7 @@ use live_model::{
 };
 
 use crate::client::OutcomeCheck;
-use crate::{LiveClient, LiveError, LiveFuture};
+use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 
 /// GetPullRecordTask's answer: the task, and the metadata with the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,9 +171,23 @@ impl CreatePullRecordTask {
 pub struct ListPullRecordTasks {
     client: LiveClient,
     request: ListPullRecordTaskRequest,
+    max_pages: u32,
 }
 
 impl ListPullRecordTasks {
+    /// How many pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch at most unless
+    /// told otherwise: 1,000 (500,000 tasks at the largest page size).
+    pub const DEFAULT_MAX_PAGES: u32 = 1_000;
+
+    /// The most pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch (at least 1;
+    /// default [`DEFAULT_MAX_PAGES`](Self::DEFAULT_MAX_PAGES)). When the server still claims
+    /// more, the stream ends with [`ErrorKind::Pagination`] naming the next page, which is
+    /// not asked for.
+    pub fn max_pages(mut self, n: u32) -> Self {
+        self.max_pages = n.max(1);
+        self
+    }
+
     /// The page, from 1 (default 1).
     pub fn page_num(mut self, n: u32) -> Self {
         self.request.page_num = n;
@@ -216,13 +230,23 @@ impl ListPullRecordTasks {
     }
 
     /// Every page from `page_num` on, as a stream that ends after the last page (or the first
-    /// error).
+    /// error). Only one page is held at a time.
+    ///
+    /// The last page is the first of: the documented `PageTotal`, the page that holds task
+    /// `TotalCount` (by the answer's `PageSize`), an empty page. The stream refuses a server
+    /// it cannot trust, ending with [`ErrorKind::Pagination`] (`page N: …`): an answer for
+    /// another page than the one asked (a page answered again: the pages do not advance), or
+    /// more pages than [`max_pages`](Self::max_pages) ([`LiveError::page`] says which page).
+    /// Any other error ends the stream as it is.
     pub fn pages(self) -> Pages {
         Pages {
+            first_page: self.request.page_num,
             client: self.client,
             request: self.request,
             pending: None,
             done: false,
+            max_pages: self.max_pages,
+            fetched: 0,
         }
     }
 
@@ -251,15 +275,21 @@ async fn fetch(
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages {
     client: LiveClient,
+    /// The next page to ask.
     request: ListPullRecordTaskRequest,
     pending: Option<LiveFuture<'static, Result<ListPullRecordTaskOutput, LiveError>>>,
     done: bool,
+    first_page: u32,
+    max_pages: u32,
+    fetched: u32,
 }
 
 impl std::fmt::Debug for Pages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pages")
             .field("next_page", &self.request.page_num)
+            .field("fetched", &self.fetched)
+            .field("max_pages", &self.max_pages)
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
@@ -280,6 +310,14 @@ impl Stream for Pages {
             return Poll::Ready(None);
         }
         let this = &mut *self;
+        let asked = this.request.page_num;
+        if this.pending.is_none() && this.fetched >= this.max_pages {
+            this.done = true;
+            let problem = PaginationProblem::TooManyPages {
+                max_pages: this.max_pages,
+            };
+            return Poll::Ready(Some(Err(pagination(asked, problem))));
+        }
         let pending = this
             .pending
             .get_or_insert_with(|| Box::pin(fetch(this.client.clone(), this.request.clone())));
@@ -288,24 +326,46 @@ impl Stream for Pages {
             Poll::Ready(r) => r,
         };
         this.pending = None;
-        match &result {
-            Ok(page) => {
-                let p = page.pagination;
-                // Stop at the last page, on an empty page, or if the service answered with a
-                // page other than the one asked for (a loop guard).
-                let more = !page.tasks.is_empty()
-                    && p.page_cur == this.request.page_num
-                    && p.page_cur < p.page_total;
-                if more {
-                    this.request.page_num += 1;
-                } else {
-                    this.done = true;
+        this.fetched += 1;
+        // Whatever happens below, a page is either the last one or leads to the next.
+        this.done = true;
+        let page = match result {
+            Ok(page) => page,
+            Err(e) => return Poll::Ready(Some(Err(e))),
+        };
+        let p = page.pagination;
+        if p.page_cur != asked {
+            let problem = if (this.first_page..asked).contains(&p.page_cur) {
+                PaginationProblem::Repeated {
+                    answered: p.page_cur,
                 }
-            }
-            Err(_) => this.done = true,
+            } else {
+                PaginationProblem::WrongPage {
+                    answered: p.page_cur,
+                }
+            };
+            return Poll::Ready(Some(Err(pagination(asked, problem))));
         }
-        Poll::Ready(Some(result))
+        // The last page: the documented PageTotal, or the page holding task TotalCount,
+        // whichever comes first.
+        let size = if p.page_size > 0 {
+            p.page_size
+        } else {
+            this.request.page_size.max(1)
+        };
+        let last = u64::from(p.page_total).min(p.total_count.div_ceil(u64::from(size)));
+        if !page.tasks.is_empty() && u64::from(asked) < last {
+            if let Some(next) = asked.checked_add(1) {
+                this.request.page_num = next;
+                this.done = false;
+            }
+        }
+        Poll::Ready(Some(Ok(page)))
     }
+}
+
+fn pagination(page: u32, problem: PaginationProblem) -> LiveError {
+    LiveError::from(ErrorKind::Pagination { page, problem })
 }
 
 /// The tasks of a listing; see [`ListPullRecordTasks::tasks`].
@@ -435,6 +495,7 @@ impl LiveClient {
         ListPullRecordTasks {
             client: self.clone(),
             request: ListPullRecordTaskRequest::new(1, 20),
+            max_pages: ListPullRecordTasks::DEFAULT_MAX_PAGES,
         }
     }
 
@@ -444,5 +505,172 @@ impl LiveClient {
             client: self.clone(),
             request: StopPullRecordTaskRequest::new(""),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use bytes::Bytes;
+    use live_transport::{BoxFuture, HttpTransport, TransportError};
+    use volc_sign::Credentials;
+
+    use super::*;
+
+    /// Answers each ListPullRecordTask with `answer(asked page)`: (PageCur, PageTotal,
+    /// TotalCount, tasks on the page); records the pages asked.
+    struct Scripted {
+        answer: fn(u32) -> (u32, u32, u64, usize),
+        asked: Mutex<Vec<u32>>,
+    }
+
+    impl std::fmt::Debug for Scripted {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Scripted")
+        }
+    }
+
+    impl HttpTransport for Scripted {
+        fn send(
+            &self,
+            request: http::Request<Bytes>,
+        ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
+            let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+            let asked = u32::try_from(body["PageNum"].as_u64().unwrap()).unwrap();
+            self.asked.lock().unwrap().push(asked);
+            let (cur, total, count, n) = (self.answer)(asked);
+            let task = serde_json::json!({"TaskId": "t", "StartTime": "2023-10-09T15:16:15+08:00",
+                "EndTime": "2023-10-09T15:18:28+08:00", "Vhost": "v", "Domain": "d", "App": "a",
+                "Stream": "s", "Status": "生效中"});
+            let body = serde_json::json!({
+                "ResponseMetadata": {"RequestId": format!("r{asked}"), "Action": "ListPullRecordTask"},
+                "Result": {"List": vec![task; n], "Pagination":
+                    {"PageCur": cur, "PageSize": 500, "PageTotal": total, "TotalCount": count}},
+            });
+            let response = http::Response::new(Bytes::from(body.to_string()));
+            Box::pin(async move { Ok(response) })
+        }
+    }
+
+    async fn run(
+        answer: fn(u32) -> (u32, u32, u64, usize),
+        max_pages: Option<u32>,
+    ) -> (Vec<u32>, Option<LiveError>) {
+        let transport = Arc::new(Scripted {
+            answer,
+            asked: Mutex::new(Vec::new()),
+        });
+        let client = LiveClient::builder()
+            .credentials(Credentials::new("AKLTtest", "c2VjcmV0").unwrap())
+            .transport(transport.clone())
+            .build()
+            .unwrap();
+        let mut list = client.list_pull_record_tasks().page_size(500);
+        if let Some(n) = max_pages {
+            list = list.max_pages(n);
+        }
+        let mut pages = list.pages();
+        let mut got = 0;
+        let mut error = None;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(p) => {
+                    got += 1;
+                    assert_eq!(p.pagination.page_cur, got);
+                }
+                Err(e) => error = Some(e),
+            }
+        }
+        assert!(pages.next().await.is_none(), "the stream stays ended");
+        let asked = transport.asked.lock().unwrap().clone();
+        (asked, error)
+    }
+
+    #[tokio::test]
+    async fn stops_at_total_count_even_when_page_total_says_more() {
+        let (asked, error) = run(|p| (p, u32::MAX, 1_200, 500), None).await;
+        assert_eq!(asked, [1, 2, 3]);
+        assert!(error.is_none(), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn stops_at_page_total_and_on_an_empty_page() {
+        let (asked, error) = run(|p| (p, 2, u64::MAX, 500), None).await;
+        assert_eq!((asked, error.is_none()), (vec![1, 2], true));
+        let (asked, error) = run(|p| (p, u32::MAX, u64::MAX, usize::from(p < 3)), None).await;
+        assert_eq!((asked, error.is_none()), (vec![1, 2, 3], true));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_ends_is_stopped_at_the_cap_naming_the_page() {
+        let (asked, error) = run(|p| (p, u32::MAX, u64::MAX, 1), Some(5)).await;
+        assert_eq!(asked, [1, 2, 3, 4, 5], "page 6 is never asked");
+        let e = error.unwrap();
+        assert!(matches!(
+            e.kind(),
+            ErrorKind::Pagination {
+                page: 6,
+                problem: PaginationProblem::TooManyPages { max_pages: 5 }
+            }
+        ));
+        assert_eq!(e.page(), Some(6));
+        assert!(e.to_string().starts_with("page 6: "), "{e}");
+        assert!(!e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn the_default_cap_is_1000_pages() {
+        let (asked, error) = run(|p| (p, u32::MAX, u64::MAX, 1), None).await;
+        assert_eq!(asked.len(), 1_000);
+        assert_eq!(error.unwrap().page(), Some(1_001));
+    }
+
+    #[tokio::test]
+    async fn a_page_answered_again_or_another_page_is_refused() {
+        let (asked, error) = run(|p| (p.min(2), u32::MAX, u64::MAX, 500), None).await;
+        assert_eq!(asked, [1, 2, 3]);
+        let e = error.unwrap();
+        assert!(matches!(
+            e.kind(),
+            ErrorKind::Pagination {
+                page: 3,
+                problem: PaginationProblem::Repeated { answered: 2 }
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "page 3: the server answered page 2 again (its pages do not advance); listing stopped"
+        );
+        let (asked, error) = run(|p| (p + 7, u32::MAX, u64::MAX, 500), None).await;
+        assert_eq!(asked, [1]);
+        assert_eq!(
+            error.unwrap().to_string(),
+            "page 1: the server answered page 8 instead (PageCur); listing stopped"
+        );
+    }
+
+    #[tokio::test]
+    async fn tasks_end_with_the_same_error() {
+        let transport = Arc::new(Scripted {
+            answer: |p| (p.min(1), u32::MAX, u64::MAX, 2),
+            asked: Mutex::new(Vec::new()),
+        });
+        let client = LiveClient::builder()
+            .credentials(Credentials::new("AKLTtest", "c2VjcmV0").unwrap())
+            .transport(transport)
+            .build()
+            .unwrap();
+        let mut tasks = client.list_pull_record_tasks().tasks();
+        let mut seen = 0;
+        let mut last = None;
+        while let Some(t) = tasks.next().await {
+            match t {
+                Ok(_) => seen += 1,
+                Err(e) => last = Some(e),
+            }
+        }
+        assert_eq!(seen, 2);
+        assert_eq!(last.unwrap().page(), Some(2));
     }
 }
