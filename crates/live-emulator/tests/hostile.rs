@@ -299,3 +299,19 @@ fn out_of_file_descriptors_the_accept_loop_backs_off_and_warns_once() {
     );
     assert!(log.contains("accepting connections again"), "{log}");
 }
+
+#[test]
+fn the_command_refuses_zero_limits() {
+    for args in [
+        ["--header-read-timeout", "0"],
+        ["--idle-timeout", "-1"],
+        ["--max-connections", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_live-emulator"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+}
