@@ -1,14 +1,22 @@
 //! `volc-live`: Volcengine Live pull-record tasks from a shell.
 //!
 //! Exit status: 0 success; 1 the service returned an error; 2 invalid usage or input (found
-//! before any request); 3 transport failure, timeout or an undecodable response; 4 credentials
-//! missing or unreadable.
+//! before any request); 3 transport failure, timeout, an undecodable response or pages that
+//! cannot be trusted; 4 credentials missing or unreadable.
+//!
+//! Text from the server is shown through [`live_model::sanitize`]: control and bidi
+//! characters are escaped as `\u{…}`, table cells are capped at
+//! [`MAX_FIELD_CHARS`](live_model::sanitize::MAX_FIELD_CHARS) characters and the error line's
+//! message at [`MAX_MESSAGE_CHARS`](live_model::sanitize::MAX_MESSAGE_CHARS). `--output json`
+//! keeps the exact values (JSON-escaped).
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use live_api::{ErrorKind, LiveClient, LiveError, StandardRetry};
+use live_api::{ErrorKind, ListPullRecordTasks, LiveClient, LiveError, StandardRetry};
+use live_model::sanitize::{sanitize, MAX_FIELD_CHARS};
 use live_model::{Pagination, PullRecordTask};
 use serde_json::{json, Value};
 use unicode_width::UnicodeWidthStr;
@@ -27,9 +35,14 @@ struct Cli {
     /// The region.
     #[arg(long, global = true, default_value = live_model::DEFAULT_REGION)]
     region: String,
-    /// Give up after this many seconds, retries included.
+    /// Give up after this many seconds: the whole command, retries and (with --all) every
+    /// page included.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     timeout: u64,
+    /// Give up on one API call (one page) after this many seconds, retries included
+    /// (default: --timeout).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    call_timeout: Option<u64>,
     /// Retries after a failed attempt (only what is safe to retry is retried).
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     retries: u32,
@@ -89,9 +102,13 @@ struct ListArgs {
     /// The page to show.
     #[arg(long, default_value_t = 1)]
     page: u32,
-    /// Every page, from --page on.
+    /// Every page, from --page on, printed as each page arrives (with --output json, still
+    /// one object, written as the pages arrive; left incomplete if a page fails).
     #[arg(long)]
     all: bool,
+    /// With --all: fetch at most this many pages; a server claiming more is an error.
+    #[arg(long, value_name = "N", default_value_t = ListPullRecordTasks::DEFAULT_MAX_PAGES)]
+    max_pages: u32,
 }
 
 #[derive(Debug, Args)]
@@ -152,30 +169,52 @@ fn pagination_json(p: &Pagination) -> Value {
     })
 }
 
-/// Rows with aligned columns (by display width, so Chinese text lines up).
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.width());
+/// Aligns rows by display width (so Chinese text lines up); widths only grow, so rows
+/// printed as pages arrive stay aligned with what came before whenever possible.
+#[derive(Debug)]
+struct Table {
+    widths: Vec<usize>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Self {
+        Self {
+            widths: header.iter().map(|h| h.width()).collect(),
         }
     }
-    let line = |cells: Vec<&str>| {
+
+    /// Widens the columns for `rows`.
+    fn fit(&mut self, rows: &[Vec<String>]) {
+        for row in rows {
+            for (w, cell) in self.widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.width());
+            }
+        }
+    }
+
+    fn line<S: AsRef<str>>(&self, cells: &[S]) -> String {
         let mut out = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+        for (i, (cell, w)) in cells.iter().zip(&self.widths).enumerate() {
+            let cell = cell.as_ref();
             out.push_str(cell);
-            if i + 1 < widths.len() {
-                out.push_str(&" ".repeat(w - cell.width() + 2));
+            if i + 1 < self.widths.len() {
+                out.push_str(&" ".repeat(w.saturating_sub(cell.width()) + 2));
             }
         }
         out.trim_end().to_owned()
-    };
-    let mut out = line(header.to_vec());
-    for row in rows {
-        out.push('\n');
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
-    out
+
+    fn write(&self, out: &mut impl Write, rows: &[Vec<String>]) -> io::Result<()> {
+        for row in rows {
+            writeln!(out, "{}", self.line(row))?;
+        }
+        Ok(())
+    }
+}
+
+/// A server text for a table cell or a plain-text line.
+fn cell(text: &str) -> String {
+    sanitize(text, MAX_FIELD_CHARS).into_owned()
 }
 
 fn task_rows(tasks: &[PullRecordTask]) -> Vec<Vec<String>> {
@@ -183,14 +222,14 @@ fn task_rows(tasks: &[PullRecordTask]) -> Vec<Vec<String>> {
         .iter()
         .map(|t| {
             vec![
-                t.task_id.clone(),
-                format!("{} ({})", t.status.name(), t.status.text()),
-                t.vhost.clone(),
-                t.domain.clone(),
-                t.app.clone(),
-                t.stream.clone().unwrap_or_else(|| "-".into()),
-                t.start_time.clone(),
-                t.end_time.clone(),
+                cell(&t.task_id),
+                format!("{} ({})", t.status.name(), cell(t.status.text())),
+                cell(&t.vhost),
+                cell(&t.domain),
+                cell(&t.app),
+                t.stream.as_deref().map_or_else(|| "-".into(), cell),
+                cell(&t.start_time),
+                cell(&t.end_time),
             ]
         })
         .collect()
@@ -200,8 +239,101 @@ const TASK_HEADER: [&str; 8] = [
     "TASK ID", "STATUS", "VHOST", "DOMAIN", "APP", "STREAM", "START", "END",
 ];
 
-async fn run(cli: &Cli, client: &LiveClient) -> Result<(Value, String), LiveError> {
-    match &cli.command {
+/// Why the command failed.
+#[derive(Debug)]
+enum Failure {
+    /// An operation failed (with --all: on this page).
+    Live(Box<LiveError>, Option<u32>),
+    /// --timeout ran out.
+    Deadline(Duration),
+    /// stdout could not be written.
+    Output(io::Error),
+}
+
+impl From<LiveError> for Failure {
+    fn from(e: LiveError) -> Self {
+        Failure::Live(Box::new(e), None)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
+/// Writes `value` and a newline.
+fn write_json(out: &mut impl Write, value: &Value) -> io::Result<()> {
+    writeln!(out, "{value}")
+}
+
+/// `list-pull-record-tasks --all`: page after page, each written as it arrives, only one
+/// held in memory.
+async fn list_all(
+    cli: &Cli,
+    list: ListPullRecordTasks,
+    a: &ListArgs,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let mut pages = list.max_pages(a.max_pages).pages();
+    let mut asked = a.page;
+    let mut table = Table::new(&TASK_HEADER);
+    let (mut count, mut fetched) = (0u64, 0u32);
+    let mut last: Option<(String, Pagination)> = None;
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) if e.page().is_some() => return Err(Failure::Live(Box::new(e), None)),
+            Err(e) => return Err(Failure::Live(Box::new(e), Some(asked))),
+        };
+        match cli.output {
+            Output::Json => {
+                out.write_all(if fetched == 0 { b"{\"tasks\":[" } else { b"" })?;
+                for (i, t) in page.tasks.iter().enumerate() {
+                    if count > 0 || i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    write!(out, "{}", task_json(t))?;
+                }
+            }
+            Output::Table => {
+                let rows = task_rows(&page.tasks);
+                table.fit(&rows);
+                if fetched == 0 {
+                    writeln!(out, "{}", table.line(&TASK_HEADER))?;
+                }
+                table.write(out, &rows)?;
+            }
+        }
+        out.flush()?;
+        count += page.tasks.len() as u64;
+        fetched += 1;
+        asked = page.pagination.page_cur.saturating_add(1);
+        last = Some((page.request_id().to_owned(), page.pagination));
+    }
+    let (request_id, pagination) =
+        last.unwrap_or_else(|| (String::new(), Pagination::new(a.page, a.page_size, 0)));
+    match cli.output {
+        Output::Json => {
+            let rest = json!({
+                "pagination": pagination_json(&pagination),
+                "request_id": request_id,
+            });
+            let rest = rest.to_string();
+            writeln!(out, "],{}", &rest[1..])?;
+        }
+        Output::Table => writeln!(
+            out,
+            "{fetched} pages, {count} tasks (the service counts {}); last request id: {}",
+            pagination.total_count,
+            cell(&request_id)
+        )?,
+    }
+    Ok(())
+}
+
+async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(), Failure> {
+    let (value, text) = match &cli.command {
         Command::GetPullRecordTask { task_id } => {
             let out = client
                 .get_pull_record_task()
@@ -211,12 +343,12 @@ async fn run(cli: &Cli, client: &LiveClient) -> Result<(Value, String), LiveErro
             let text = format!(
                 "{}\nrequest id: {}",
                 table(&TASK_HEADER, &task_rows(std::slice::from_ref(&out.task))),
-                out.request_id()
+                cell(out.request_id())
             );
-            Ok((
+            (
                 json!({"request_id": out.request_id(), "task": task_json(&out.task)}),
                 text,
-            ))
+            )
         }
         Command::ListPullRecordTasks(a) => {
             let mut list = client
@@ -235,38 +367,27 @@ async fn run(cli: &Cli, client: &LiveClient) -> Result<(Value, String), LiveErro
             if let Some(v) = &a.stream {
                 list = list.stream(v);
             }
-            let mut tasks = Vec::new();
-            let mut last = None;
             if a.all {
-                let mut pages = list.pages();
-                while let Some(page) = pages.next().await {
-                    let page = page?;
-                    tasks.extend(page.tasks.iter().cloned());
-                    last = Some(page);
-                }
-            } else {
-                let page = list.send().await?;
-                tasks = page.tasks.clone();
-                last = Some(page);
+                return list_all(cli, list, a, out).await;
             }
-            let (request_id, pagination) = last
-                .map(|p| (p.request_id().to_owned(), p.pagination))
-                .unwrap_or_else(|| (String::new(), Pagination::new(a.page, a.page_size, 0)));
+            let page = list.send().await?;
+            let pagination = page.pagination;
             let text = format!(
-                "{}\npage {} of {}, {} tasks in all; request id: {request_id}",
-                table(&TASK_HEADER, &task_rows(&tasks)),
+                "{}\npage {} of {}, {} tasks in all; request id: {}",
+                table(&TASK_HEADER, &task_rows(&page.tasks)),
                 pagination.page_cur,
                 pagination.page_total,
-                pagination.total_count
+                pagination.total_count,
+                cell(page.request_id())
             );
-            Ok((
+            (
                 json!({
-                    "request_id": request_id,
-                    "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(),
+                    "request_id": page.request_id(),
+                    "tasks": page.tasks.iter().map(task_json).collect::<Vec<_>>(),
                     "pagination": pagination_json(&pagination),
                 }),
                 text,
-            ))
+            )
         }
         Command::CreatePullRecordTask(a) => {
             let mut create = client
@@ -287,13 +408,13 @@ async fn run(cli: &Cli, client: &LiveClient) -> Result<(Value, String), LiveErro
             let out = create.send().await?;
             let text = format!(
                 "created task {}\nrequest id: {}",
-                out.task_id,
-                out.request_id()
+                cell(&out.task_id),
+                cell(out.request_id())
             );
-            Ok((
+            (
                 json!({"request_id": out.request_id(), "task_id": out.task_id}),
                 text,
-            ))
+            )
         }
         Command::StopPullRecordTask { task_id } => {
             let out = client
@@ -301,23 +422,60 @@ async fn run(cli: &Cli, client: &LiveClient) -> Result<(Value, String), LiveErro
                 .task_id(task_id)
                 .send()
                 .await?;
-            let mut text = format!("stopped task {task_id}\nrequest id: {}", out.request_id());
+            let mut text = format!(
+                "stopped task {task_id}\nrequest id: {}",
+                cell(out.request_id())
+            );
             if out.reconciled {
                 text.push_str(
                     "\n(the stop's answer was lost; GetPullRecordTask shows the task stopped)",
                 );
             }
-            Ok((
+            (
                 json!({"request_id": out.request_id(), "reconciled": out.reconciled}),
                 text,
-            ))
+            )
         }
+    };
+    match cli.output {
+        Output::Json => write_json(out, &value)?,
+        Output::Table => writeln!(out, "{text}")?,
     }
+    Ok(())
 }
 
-/// One line for stderr: what failed, with code, message, request id and status.
+/// Rows with aligned columns (by display width, so Chinese text lines up).
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut t = Table::new(header);
+    t.fit(rows);
+    let mut out = t.line(header);
+    for row in rows {
+        out.push('\n');
+        out.push_str(&t.line(row));
+    }
+    out
+}
+
+/// One line for stderr: what failed, with code, message, request id and status. Server text
+/// in it is already sanitized by the errors' `Display` (one line, no control characters).
 fn error_line(e: &LiveError) -> String {
     format!("volc-live: {e}")
+}
+
+/// The line and exit status of a failure.
+fn failure(f: &Failure) -> (String, u8) {
+    match f {
+        Failure::Live(e, None) => (error_line(e), exit_code(e)),
+        Failure::Live(e, Some(page)) => (format!("volc-live: page {page}: {e}"), exit_code(e)),
+        Failure::Deadline(timeout) => (
+            format!(
+                "volc-live: timeout: the command did not finish within {}s (--timeout, retries and pages included)",
+                timeout.as_secs()
+            ),
+            3,
+        ),
+        Failure::Output(e) => (format!("volc-live: cannot write the output: {e}"), 3),
+    }
 }
 
 fn main() -> ExitCode {
@@ -342,11 +500,13 @@ fn main() -> ExitCode {
         }
     };
     let timeout = Duration::from_secs(cli.timeout.max(1));
+    let call_timeout =
+        Duration::from_secs(cli.call_timeout.unwrap_or(cli.timeout).max(1)).min(timeout);
     let client = LiveClient::builder()
         .endpoint(&cli.endpoint)
         .region(&cli.region)
-        .operation_timeout(timeout)
-        .attempt_timeout(timeout.min(Duration::from_secs(10)))
+        .operation_timeout(call_timeout)
+        .attempt_timeout(call_timeout.min(Duration::from_secs(10)))
         .retry(StandardRetry::default().max_attempts(cli.retries.saturating_add(1)))
         .build();
     let client = match client {
@@ -356,17 +516,22 @@ fn main() -> ExitCode {
             return ExitCode::from(exit_code(&e));
         }
     };
-    match runtime.block_on(run(&cli, &client)) {
-        Ok((value, text)) => {
-            match cli.output {
-                Output::Json => println!("{value}"),
-                Output::Table => println!("{text}"),
-            }
-            ExitCode::SUCCESS
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let outcome = runtime.block_on(async {
+        match tokio::time::timeout(timeout, run(&cli, &client, &mut out)).await {
+            Ok(r) => r,
+            Err(_) => Err(Failure::Deadline(timeout)),
         }
-        Err(e) => {
-            eprintln!("{}", error_line(&e));
-            ExitCode::from(exit_code(&e))
+    });
+    let outcome = outcome.and_then(|()| out.flush().map_err(Failure::Output));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = out.flush();
+            let (line, code) = failure(&f);
+            eprintln!("{line}");
+            ExitCode::from(code)
         }
     }
 }
