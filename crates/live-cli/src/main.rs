@@ -4,11 +4,11 @@
 //! before any request); 3 transport failure, timeout, an undecodable response or pages that
 //! cannot be trusted; 4 credentials missing or unreadable.
 //!
-//! Text from the server is shown through [`live_model::sanitize`]: control and bidi
-//! characters are escaped as `\u{…}`, table cells are capped at
-//! [`MAX_FIELD_CHARS`](live_model::sanitize::MAX_FIELD_CHARS) characters and the error line's
-//! message at [`MAX_MESSAGE_CHARS`](live_model::sanitize::MAX_MESSAGE_CHARS). `--output json`
-//! keeps the exact values (JSON-escaped).
+//! Text from the server is shown through [`live_model::sanitize()`]: control and bidi
+//! characters are escaped as `\u{…}`, table cells are capped at [`MAX_FIELD_CHARS`]
+//! characters and the error line's message at
+//! [`MAX_MESSAGE_CHARS`](live_model::sanitize::MAX_MESSAGE_CHARS). `--output json` keeps the
+//! exact values (JSON-escaped).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
