@@ -120,3 +120,11 @@ pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, Standard
 
 pub use live_model as model;
 pub use volc_sign::Credentials;
+
+/// The `bytes` crate of the transport's bodies.
+pub use bytes;
+/// The `http` crate of the transport's requests and responses.
+pub use http;
+/// The transport crate, re-exported so that a custom transport needs no direct dependency
+/// to keep in step: implement [`live_transport::HttpTransport`] (see `examples/`).
+pub use live_transport;

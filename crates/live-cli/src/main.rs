@@ -459,7 +459,15 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// One line for stderr: what failed, with code, message, request id and status. Server text
 /// in it is already sanitized by the errors' `Display` (one line, no control characters).
 fn error_line(e: &LiveError) -> String {
-    format!("volc-live: {e}")
+    let hint = match e.code().map(|c| c.as_str()) {
+        Some("SignatureDoesNotMatch") => {
+            "; check the secret key (VOLCENGINE_SECRET_KEY or ~/.volc), and the clock"
+        }
+        Some("InvalidAccessKey") => "; check the access key id (VOLCENGINE_ACCESS_KEY or ~/.volc)",
+        Some("InvalidTimestamp") => "; check this machine's clock (it must be within 15 minutes)",
+        _ => "",
+    };
+    format!("volc-live: {e}{hint}")
 }
 
 /// The line and exit status of a failure.

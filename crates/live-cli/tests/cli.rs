@@ -376,3 +376,38 @@ async fn a_stop_whose_answer_is_lost_succeeds_once_checked() {
         assert_eq!(got["task"]["status_text"], "停用");
     }
 }
+
+/// A wrong secret key or access key id: the line says what to check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_errors_say_what_to_check() {
+    let e = emulator(EmulatorConfig::new()).await;
+    let url = e.base_url();
+    let home = std::env::temp_dir().join(format!("volc-live-cli-keys-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&home);
+    for (ak, sk, says) in [
+        (
+            DEMO_ACCESS_KEY_ID,
+            "d3Jvbmctc2VjcmV0",
+            "check the secret key",
+        ),
+        (
+            "AKLTnobodyknowsthisone",
+            DEMO_SECRET_KEY,
+            "check the access key id",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_volc-live"))
+            .args(["--endpoint", &url, "--timeout", "5"])
+            .args(["get-pull-record-task", "--task-id", EXAMPLE_TASK_ID])
+            .env_clear()
+            .env("HOME", &home)
+            .env("VOLCENGINE_ACCESS_KEY", ak)
+            .env("VOLCENGINE_SECRET_KEY", sk)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains(sk), "{stderr}");
+    }
+}
