@@ -50,6 +50,7 @@ pub struct TransportError {
     kind: ErrorKind,
     phase: Option<TimeoutPhase>,
     tls: bool,
+    proxy: bool,
     reached: bool,
     stale: bool,
     message: String,
@@ -65,6 +66,7 @@ impl TransportError {
             kind,
             phase: None,
             tls: false,
+            proxy: false,
             reached,
             stale: false,
             message: message.into(),
@@ -90,6 +92,28 @@ impl TransportError {
     pub fn with_tls(mut self) -> Self {
         self.tls = true;
         self
+    }
+
+    /// Marks a failure of the proxy (unreachable, authentication required, tunnel refused)
+    /// rather than of the service.
+    pub fn with_proxy(mut self) -> Self {
+        self.proxy = true;
+        self
+    }
+
+    /// The proxy failed: it could not be reached, it wants credentials (407), or it refused
+    /// the tunnel. The kind stays [`ErrorKind::Connect`]; the message names the proxy
+    /// (`host:port`, never its credentials).
+    ///
+    /// ```
+    /// use live_transport::{ErrorKind, TransportError};
+    ///
+    /// let err = TransportError::new(ErrorKind::Connect, "the proxy refused the tunnel: 403 Forbidden")
+    ///     .with_proxy();
+    /// assert!(err.is_proxy() && err.is_connect());
+    /// ```
+    pub fn is_proxy(&self) -> bool {
+        self.proxy
     }
 
     /// Marks a request that was not written because its pooled connection had already been
@@ -163,6 +187,7 @@ impl TransportError {
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match (self.kind, self.phase) {
+            (ErrorKind::Connect, _) if self.proxy => "proxy error",
             (ErrorKind::Connect, _) if self.tls => "TLS error",
             (ErrorKind::Connect, _) => "connect error",
             (ErrorKind::Timeout, Some(TimeoutPhase::Connect)) => "connect timeout",

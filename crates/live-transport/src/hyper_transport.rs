@@ -18,7 +18,12 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 
+use crate::proxy::{
+    DnsFailure, EnvLookup, ProxyConnector, ProxyFailure, ProxySettings, ProxyTarget, Routes,
+};
 use crate::stale::{CheckedConnector, StaleConnection};
 use crate::{BoxError, BoxFuture, ErrorKind, HttpTransport, TimeoutPhase, TransportError};
 
@@ -59,6 +64,18 @@ pub struct HyperTransportBuilder {
     http2: bool,
     roots: RootCertificates,
     extra_roots: Vec<Vec<u8>>,
+    extra_pem: Vec<Pem>,
+    proxy: ProxySettings,
+}
+
+/// PEM text given to [`HyperTransportBuilder::add_root_certificates_pem`] (shown by size).
+#[derive(Clone)]
+struct Pem(Vec<u8>);
+
+impl fmt::Debug for Pem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pem({} bytes)", self.0.len())
+    }
 }
 
 impl Default for HyperTransportBuilder {
@@ -73,6 +90,8 @@ impl Default for HyperTransportBuilder {
             http2: true,
             roots: RootCertificates::Bundled,
             extra_roots: Vec::new(),
+            extra_pem: Vec::new(),
+            proxy: ProxySettings::default(),
         }
     }
 }
@@ -136,8 +155,84 @@ impl HyperTransportBuilder {
         self
     }
 
-    /// Builds the transport. Fails only when a given certificate cannot be read or the
-    /// platform's store cannot be loaded.
+    /// Trusts the certificates of a PEM text (one or more `BEGIN CERTIFICATE` blocks, e.g. a
+    /// private CA bundle), besides the chosen set. A text without any certificate, or one that
+    /// cannot be read, fails [`build`](Self::build). The CLI's `--ca-cert FILE` ends here.
+    pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_pem.push(Pem(pem.into()));
+        self
+    }
+
+    /// Sends every request through this proxy: `http://`, `https://` (TLS to the proxy),
+    /// `socks5://` (the service's name resolved here) or `socks5h://` (resolved by the
+    /// proxy). A userinfo (`http://user:password@host:port`, percent-encoded) is the proxy's
+    /// basic auth (the SOCKS5 user name and password for SOCKS). Without a port: 1080, or 443
+    /// for `https://` (curl's defaults). Overrides the environment: with a proxy set here,
+    /// no proxy variable is read (not even `NO_PROXY`; see [`no_proxy`](Self::no_proxy)).
+    /// A URL that cannot be used fails [`build`](Self::build).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy.proxy = Some(url.into());
+        self
+    }
+
+    /// Hosts that bypass the proxy, in `NO_PROXY` syntax: comma-separated host names (each
+    /// also matching its subdomains; a leading `.` is allowed), IP addresses, CIDR ranges
+    /// (`10.0.0.0/8`), or `*` for all. Applies with [`proxy`](Self::proxy), or replaces
+    /// the environment's `NO_PROXY`.
+    pub fn no_proxy(mut self, list: impl Into<String>) -> Self {
+        self.proxy.no_proxy = Some(list.into());
+        self
+    }
+
+    /// Whether `https_proxy`/`HTTPS_PROXY`, `http_proxy`/`HTTP_PROXY`, `all_proxy`/`ALL_PROXY`
+    /// and `no_proxy`/`NO_PROXY` are read when no [`proxy`](Self::proxy) is set. Default
+    /// `true`. See the [crate docs](crate#proxies) for the rules.
+    pub fn proxy_from_env(mut self, read: bool) -> Self {
+        self.proxy.from_env = read;
+        self
+    }
+
+    /// How environment variables are read, at [`build`](Self::build). Default: the process
+    /// environment. Tests pass a map:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use live_transport::HyperTransport;
+    ///
+    /// let t = HyperTransport::builder()
+    ///     .env_lookup(Arc::new(|name: &str| {
+    ///         (name == "HTTPS_PROXY").then(|| "http://proxy.internal:3128".to_string())
+    ///     }))
+    ///     .build()
+    ///     .unwrap();
+    /// let uri = http::Uri::from_static("https://live.volcengineapi.com/");
+    /// assert_eq!(t.proxy_for(&uri).as_deref(), Some("http://proxy.internal:3128"));
+    /// ```
+    // The type is spelled out in the signature on purpose (no alias to learn).
+    #[allow(clippy::type_complexity)]
+    pub fn env_lookup(
+        mut self,
+        lookup: std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    ) -> Self {
+        let lookup: EnvLookup = lookup;
+        self.proxy.env = Some(lookup);
+        self
+    }
+
+    /// Basic auth for the proxy, instead of the proxy URL's userinfo (for SOCKS5: its user
+    /// name and password). Applies to the proxy from [`proxy`](Self::proxy) or from the
+    /// environment.
+    pub fn proxy_basic_auth(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.proxy.basic_auth = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Builds the transport. Fails when a given certificate cannot be read, the platform's
+    /// store cannot be loaded, or a proxy (given or from the environment) cannot be used.
     pub fn build(self) -> Result<HyperTransport, TransportError> {
         let invalid = |what: &str| TransportError::new(ErrorKind::InvalidRequest, what);
         let mut roots = rustls::RootCertStore::empty();
@@ -171,6 +266,23 @@ impl HyperTransportBuilder {
                 .add(der.clone().into())
                 .map_err(|e| invalid("a root certificate cannot be read").with_source(e))?;
         }
+        for Pem(pem) in &self.extra_pem {
+            let mut found = 0usize;
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert
+                    .map_err(|e| invalid("a PEM root certificate cannot be read").with_source(e))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| invalid("a root certificate cannot be read").with_source(e))?;
+                found += 1;
+            }
+            if found == 0 {
+                return Err(invalid(
+                    "the PEM text given as root certificates holds no certificate",
+                ));
+            }
+        }
+        let routes = Arc::new(Routes::new(&self.proxy)?);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -183,6 +295,17 @@ impl HyperTransportBuilder {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(self.connect_timeout));
         let http = CheckedConnector { inner: http };
+        // TLS to an `https://` proxy: HTTP/1.1, the same roots.
+        let tls_hop = HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http.clone());
+        let http = ProxyConnector {
+            direct: http,
+            tls_hop,
+            routes: routes.clone(),
+        };
         let https = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
@@ -203,6 +326,7 @@ impl HyperTransportBuilder {
             .build(connector);
         Ok(HyperTransport {
             client,
+            routes,
             settings: Arc::new(self),
         })
     }
@@ -215,7 +339,8 @@ impl HyperTransportBuilder {
 /// Cheap to clone (clones share the pool). Needs a Tokio runtime (with timers) to send.
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<TimeoutConnector<HttpsConnector<CheckedConnector>>, Full<Bytes>>,
+    client: Client<TimeoutConnector<HttpsConnector<ProxyConnector>>, Full<Bytes>>,
+    routes: Arc<Routes>,
     settings: Arc<HyperTransportBuilder>,
 }
 
@@ -223,6 +348,7 @@ impl fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HyperTransport")
             .field("settings", &self.settings)
+            .field("routes", &self.routes)
             .finish_non_exhaustive()
     }
 }
@@ -250,6 +376,26 @@ impl HyperTransport {
     /// The settings, to adjust before [`HyperTransportBuilder::build`].
     pub fn builder() -> HyperTransportBuilder {
         HyperTransportBuilder::default()
+    }
+
+    /// The proxy a request to `uri` would take, its credentials redacted
+    /// (`http://user:***@host:port`), or `None` when it goes direct.
+    ///
+    /// ```
+    /// use live_transport::HyperTransport;
+    ///
+    /// let t = HyperTransport::builder()
+    ///     .proxy("http://me:secret@proxy.internal:3128")
+    ///     .no_proxy("localhost,127.0.0.1")
+    ///     .build()
+    ///     .unwrap();
+    /// let api = http::Uri::from_static("https://live.volcengineapi.com/");
+    /// assert_eq!(t.proxy_for(&api).as_deref(), Some("http://me:***@proxy.internal:3128"));
+    /// let local = http::Uri::from_static("http://127.0.0.1:8787/");
+    /// assert_eq!(t.proxy_for(&local), None);
+    /// ```
+    pub fn proxy_for(&self, uri: &http::Uri) -> Option<String> {
+        self.routes.route(uri).map(ProxyTarget::redacted)
     }
 
     fn check(&self, request: &http::Request<Bytes>) -> Result<(), TransportError> {
@@ -284,6 +430,10 @@ impl HyperTransport {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let (parts, body) = request.into_parts();
+        // An http:// endpoint behind an HTTP proxy: the proxy reads the request itself, so its
+        // credentials go in `Proxy-Authorization` on each request.
+        let forward = self.routes.forward(&parts.uri);
+        let proxy_auth = forward.and_then(ProxyTarget::basic_auth);
         let mut stale = 0;
         loop {
             let mut again = http::Request::new(Full::new(body.clone()));
@@ -291,12 +441,27 @@ impl HyperTransport {
             *again.uri_mut() = parts.uri.clone();
             *again.version_mut() = parts.version;
             *again.headers_mut() = parts.headers.clone();
+            if let Some(auth) = &proxy_auth {
+                again
+                    .headers_mut()
+                    .insert(http::header::PROXY_AUTHORIZATION, auth.clone());
+            }
             match self.client.request(again).await {
                 Ok(response) => {
-                    return read_capped(response, self.settings.max_response_bytes).await
+                    if let Some(target) = forward {
+                        // Only a proxy answers 407; the request did not go further.
+                        if response.status() == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+                            return Err(TransportError::new(
+                                ErrorKind::Connect,
+                                ProxyFailure::auth_required(target).message(),
+                            )
+                            .with_proxy());
+                        }
+                    }
+                    return read_capped(response, self.settings.max_response_bytes).await;
                 }
                 Err(e) => {
-                    let e = classify(e);
+                    let e = classify(e, &parts.uri);
                     // The request was not written: its pooled connection was already closed.
                     // Send it on another (the pool has dropped the dead one).
                     if e.is_stale_connection() && stale < Self::MAX_STALE_RESENDS {
@@ -399,10 +564,13 @@ impl fmt::Display for ConnectTimeout {
 
 impl StdError for ConnectTimeout {}
 
-/// Classifies hyper-util's error by walking its source chain.
-fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
+/// Classifies hyper-util's error by walking its source chain; the message says what to check.
+fn classify(e: hyper_util::client::legacy::Error, uri: &http::Uri) -> TransportError {
     let mut connect_timeout = None;
     let mut tls = false;
+    let mut tls_hint: Option<String> = None;
+    let mut proxy: Option<String> = None;
+    let mut dns: Option<String> = None;
     let mut io_timeout = false;
     let mut canceled = false;
     let mut stale = false;
@@ -411,8 +579,19 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
         if let Some(t) = s.downcast_ref::<ConnectTimeout>() {
             connect_timeout = Some(t.0);
         }
-        if s.is::<rustls::Error>() {
+        if let Some(p) = s.downcast_ref::<ProxyFailure>() {
+            proxy.get_or_insert_with(|| p.message().to_string());
+        }
+        if let Some(d) = s.downcast_ref::<DnsFailure>() {
+            dns.get_or_insert_with(|| d.source.to_string());
+        } else if s.to_string() == "dns error" {
+            // hyper-util's `ConnectError` (not public) for a failed name lookup; its source
+            // is the resolver's error.
+            dns.get_or_insert_with(|| s.source().map_or_else(String::new, |c| c.to_string()));
+        }
+        if let Some(r) = s.downcast_ref::<rustls::Error>() {
             tls = true;
+            tls_hint = tls_hint.or_else(|| tls_message(r, uri));
         }
         if let Some(h) = s.downcast_ref::<hyper::Error>() {
             canceled |= h.is_canceled();
@@ -442,7 +621,21 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
         if io_timeout {
             return TransportError::timeout(TimeoutPhase::Connect, detail).with_source(e);
         }
-        let err = TransportError::new(ErrorKind::Connect, detail).with_source(e);
+        if let Some(message) = proxy {
+            return TransportError::new(ErrorKind::Connect, message)
+                .with_proxy()
+                .with_source(e);
+        }
+        if let Some(why) = dns {
+            let host = uri.host().unwrap_or_default();
+            return TransportError::new(
+                ErrorKind::Connect,
+                format!("cannot resolve the host {host} ({why}); check the endpoint"),
+            )
+            .with_source(e);
+        }
+        let err =
+            TransportError::new(ErrorKind::Connect, tls_hint.unwrap_or(detail)).with_source(e);
         return if tls { err.with_tls() } else { err };
     }
     if stale {
@@ -457,8 +650,23 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
         .with_source(e)
 }
 
+/// What a TLS failure means for the person who sees it, when we know.
+fn tls_message(e: &rustls::Error, uri: &http::Uri) -> Option<String> {
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    match e {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => Some(format!(
+            "the server did not answer TLS; is the endpoint http://? ({authority}: {e})"
+        )),
+        rustls::Error::InvalidCertificate(_) => Some(format!(
+            "the certificate of {authority} is not trusted ({e}); to trust a private CA, add it \
+             with add_root_certificates_pem (the CLI's --ca-cert FILE)"
+        )),
+        _ => None,
+    }
+}
+
 /// The messages of an error and its sources, joined.
-fn chain_text(e: &(dyn StdError + 'static)) -> String {
+pub(crate) fn chain_text(e: &(dyn StdError + 'static)) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
