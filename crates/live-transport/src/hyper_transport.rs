@@ -453,7 +453,7 @@ impl HyperTransport {
                         if response.status() == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED {
                             return Err(TransportError::new(
                                 ErrorKind::Connect,
-                                ProxyFailure::auth_required(target).message(),
+                                ProxyFailure::auth_required(target, 407).message(),
                             )
                             .with_proxy());
                         }

@@ -367,16 +367,18 @@ pub(crate) struct ProxyFailure {
 }
 
 impl ProxyFailure {
-    pub(crate) fn auth_required(target: &ProxyTarget) -> Self {
+    /// The proxy answered `status` (407, or 401 as tinyproxy does for wrong credentials).
+    pub(crate) fn auth_required(target: &ProxyTarget, status: u16) -> Self {
         let message = if target.has_credentials() {
             format!(
-                "the proxy requires authentication (407) and refused the credentials given (proxy {})",
+                "the proxy requires authentication ({status}) and refused the credentials given \
+                 (proxy {})",
                 target.address()
             )
         } else {
             format!(
-                "the proxy requires authentication (407): give the credentials in the proxy URL \
-                 (http://user:password@host:port) or with proxy_basic_auth (proxy {})",
+                "the proxy requires authentication ({status}): give the credentials in the proxy \
+                 URL (http://user:password@host:port) or with proxy_basic_auth (proxy {})",
                 target.address()
             )
         };
@@ -740,8 +742,8 @@ async fn connect_via(
                         .clone();
                     let status = status_line(&head);
                     let message = match &status {
-                        Some((407, _)) => {
-                            return Err(Box::new(ProxyFailure::auth_required(&target)))
+                        Some((code @ (401 | 407), _)) => {
+                            return Err(Box::new(ProxyFailure::auth_required(&target, *code)))
                         }
                         Some((_, line)) => format!(
                             "the proxy refused the tunnel: {line} (proxy {}, CONNECT {host}:{port})",
