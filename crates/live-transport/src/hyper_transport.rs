@@ -461,7 +461,8 @@ impl HyperTransport {
                     return read_capped(response, self.settings.max_response_bytes).await;
                 }
                 Err(e) => {
-                    let e = classify(e, &parts.uri);
+                    let via = self.routes.route(&parts.uri);
+                    let e = classify(e, &parts.uri, via);
                     // The request was not written: its pooled connection was already closed.
                     // Send it on another (the pool has dropped the dead one).
                     if e.is_stale_connection() && stale < Self::MAX_STALE_RESENDS {
@@ -565,7 +566,11 @@ impl fmt::Display for ConnectTimeout {
 impl StdError for ConnectTimeout {}
 
 /// Classifies hyper-util's error by walking its source chain; the message says what to check.
-fn classify(e: hyper_util::client::legacy::Error, uri: &http::Uri) -> TransportError {
+fn classify(
+    e: hyper_util::client::legacy::Error,
+    uri: &http::Uri,
+    via: Option<&ProxyTarget>,
+) -> TransportError {
     let mut connect_timeout = None;
     let mut tls = false;
     let mut tls_hint: Option<String> = None;
@@ -611,9 +616,12 @@ fn classify(e: hyper_util::client::legacy::Error, uri: &http::Uri) -> TransportE
     }
     let detail = chain_text(&e);
     if let Some(limit) = connect_timeout {
+        let through = via.map_or_else(String::new, |p| {
+            format!(" (through the proxy {})", p.address())
+        });
         return TransportError::timeout(
             TimeoutPhase::Connect,
-            format!("no connection within {limit:?}"),
+            format!("no connection within {limit:?}{through}"),
         )
         .with_source(e);
     }

@@ -747,3 +747,89 @@ async fn a_name_that_does_not_resolve_names_the_host_and_the_endpoint() {
     );
     assert!(text.contains("check the endpoint"), "{text}");
 }
+
+#[tokio::test]
+async fn an_https_proxy_is_reached_over_tls_and_tunnels_tls_inside() {
+    let (pem, acceptor) = tls_pair();
+    let server = serve(Some(acceptor.clone())).await;
+    let Some(proxy) = Tinyproxy::start(server.addr.port(), false) else {
+        return;
+    };
+    // A TLS front for tinyproxy: the client speaks TLS to the proxy, then TLS to the service
+    // inside the tunnel.
+    let front = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front_addr = front.local_addr().unwrap();
+    let tinyproxy_port = proxy.port;
+    let front_task = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = front.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut upstream = TcpStream::connect(("127.0.0.1", tinyproxy_port))
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+            });
+        }
+    });
+    let t = builder()
+        .proxy(format!("https://localhost:{}", front_addr.port()))
+        .add_root_certificates_pem(pem)
+        .build()
+        .unwrap();
+    let response = t
+        .send(get(format!(
+            "https://127.0.0.1:{}/inner",
+            server.addr.port()
+        )))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    assert_eq!(server.seen.lock().unwrap()[0].uri.path(), "/inner");
+    assert!(
+        proxy.log().contains("CONNECT 127.0.0.1:"),
+        "{}",
+        proxy.log()
+    );
+    front_task.abort();
+}
+
+#[tokio::test]
+async fn the_connect_timeout_covers_a_proxy_that_never_answers_the_tunnel() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (s, _) = listener.accept().await.unwrap();
+            held.push(s); // accept TCP, never answer CONNECT
+        }
+    });
+    let t = builder()
+        .proxy(format!("http://{addr}"))
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = t.send(get("https://127.0.0.1:9/")).await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(
+        err.timeout_phase(),
+        Some(live_transport::TimeoutPhase::Connect)
+    );
+    assert!(!err.may_have_reached_server());
+    assert!(
+        err.to_string()
+            .contains(&format!("through the proxy 127.0.0.1:{}", addr.port())),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    hold.abort();
+}
