@@ -1,5 +1,10 @@
 //! The production transport: hyper 1 + hyper-util's pooled client + rustls.
 //!
+//! The connector chain: `TimeoutConnector` (the connect timeout, proxy included) over
+//! hyper-rustls' `HttpsConnector` (TLS to the service, end to end) over `ProxyConnector`
+//! (direct through the stale-checked `CheckedConnector`, or through the proxy the
+//! environment or the settings choose: see `proxy.rs`).
+//!
 //! TLS uses rustls with the `ring` crypto provider. `ring` builds from a little C and
 //! assembly in well under a minute on two cores, where `aws-lc-rs` (rustls' default) needs
 //! CMake and several minutes; both are well kept, and the choice does not show in the API.
@@ -34,7 +39,9 @@ pub enum RootCertificates {
     /// Mozilla's set, compiled in (`webpki-roots`): works the same everywhere. The default.
     #[default]
     Bundled,
-    /// The platform's store (feature `native-roots`).
+    /// The platform's store (feature `native-roots`, through `rustls-native-certs`). When
+    /// `SSL_CERT_FILE` (a PEM bundle) or `SSL_CERT_DIR` (`:`-separated directories) is set,
+    /// the certificates come from there instead of the platform's store.
     #[cfg(feature = "native-roots")]
     Platform,
     /// Exactly these certificates (DER), e.g. a private CA or a test certificate.
@@ -334,7 +341,10 @@ impl HyperTransportBuilder {
 
 /// The production [`HttpTransport`]: hyper 1 with hyper-util's pooled client; HTTPS through
 /// rustls (HTTP/1.1 and HTTP/2 by ALPN); keep-alive pooling; `TCP_NODELAY`; a connect timeout
-/// and a whole-exchange timeout; a cap on the response body enforced while reading.
+/// and a whole-exchange timeout; a cap on the response body enforced while reading; proxies
+/// from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` (curl's rules) or
+/// [`HyperTransportBuilder::proxy`], HTTPS through a `CONNECT` tunnel with TLS end to end,
+/// SOCKS5 (see the [crate docs](crate#proxies)).
 ///
 /// Cheap to clone (clones share the pool). Needs a Tokio runtime (with timers) to send.
 #[derive(Clone)]
