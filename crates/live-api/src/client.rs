@@ -45,6 +45,30 @@ pub struct LiveClientBuilder {
     env: Arc<dyn Environment>,
     user_agent: String,
     allow_insecure_http: bool,
+    network: Network,
+}
+
+/// Proxy and certificate settings of the default transport.
+#[derive(Clone, Default)]
+struct Network {
+    proxy: Option<String>,
+    no_proxy: Option<String>,
+    ignore_env_proxy: bool,
+    roots_pem: Vec<Vec<u8>>,
+}
+
+impl LiveClientBuilder {
+    /// The default transport's proxy and trusted certificates, as the builder holds them.
+    fn network_debug(&self) -> String {
+        let n = &self.network;
+        format!(
+            "proxy: {}, no_proxy: {:?}, proxy from the environment: {}, extra root PEM files: {}",
+            if n.proxy.is_some() { "set" } else { "none" },
+            n.no_proxy,
+            !n.ignore_env_proxy,
+            n.roots_pem.len()
+        )
+    }
 }
 
 impl fmt::Debug for LiveClientBuilder {
@@ -58,6 +82,7 @@ impl fmt::Debug for LiveClientBuilder {
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
             .field("env", &self.env)
+            .field("network", &self.network_debug())
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +103,7 @@ impl Default for LiveClientBuilder {
             user_agent: concat!("volc-live-rust/", env!("CARGO_PKG_VERSION"), " (live-api)")
                 .to_owned(),
             allow_insecure_http: false,
+            network: Network::default(),
         }
     }
 }
@@ -168,6 +194,37 @@ impl LiveClientBuilder {
         self
     }
 
+    /// Sends every request of the default transport through this proxy: `http://`,
+    /// `https://`, `socks5://` or `socks5h://`, with basic auth in its user info. It overrides
+    /// the environment's `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`. Never shown with
+    /// its credentials.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.network.proxy = Some(url.into());
+        self
+    }
+
+    /// Hosts that bypass the proxy (the `NO_PROXY` syntax: `localhost,127.0.0.1,.example.com`).
+    pub fn no_proxy(mut self, list: impl Into<String>) -> Self {
+        self.network.no_proxy = Some(list.into());
+        self
+    }
+
+    /// Whether the default transport reads `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
+    /// `NO_PROXY` (upper or lower case, curl's rules) through the client's [`Environment`].
+    /// On by default. As with curl, a proxy applies to loopback too unless `NO_PROXY` names
+    /// it: `NO_PROXY=localhost,127.0.0.1` keeps a local emulator direct.
+    pub fn proxy_from_env(mut self, read: bool) -> Self {
+        self.network.ignore_env_proxy = !read;
+        self
+    }
+
+    /// Trusts more root certificates (PEM, one or more), besides the bundled ones: a
+    /// TLS-inspecting proxy's CA, or the emulator's `--tls` certificate.
+    pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.network.roots_pem.push(pem.into());
+        self
+    }
+
     /// Allows a plain `http://` endpoint that is not on loopback. Off by default.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
@@ -202,12 +259,14 @@ impl LiveClientBuilder {
             .map_err(|_| config("the endpoint's host is not a valid header value".into()))?;
         // The client times each attempt; the default transport keeps its connect timeout and
         // a safety cap well past the client's own deadlines.
-        let transport = match self.transport {
-            Some(t) => t,
+        let (transport, proxy) = match self.transport {
+            Some(t) => (t, None),
             None => default_transport(
-                scheme == "http",
+                &format!("{scheme}://{authority}/"),
                 self.connect_timeout,
                 self.operation_timeout.max(self.attempt_timeout) + Duration::from_secs(5),
+                &self.network,
+                &self.env,
             )?,
         };
         let credentials = self.credentials.unwrap_or_else(|| {
@@ -227,6 +286,7 @@ impl LiveClientBuilder {
             inner: Arc::new(Inner {
                 uris,
                 base,
+                proxy,
                 host_header,
                 signer: Signer::new(scope),
                 credentials,
@@ -241,27 +301,51 @@ impl LiveClientBuilder {
     }
 }
 
+/// The default transport for `endpoint`, and the proxy it takes there (credentials redacted).
 #[cfg(feature = "hyper")]
 fn default_transport(
-    plain: bool,
+    endpoint: &str,
     connect: Duration,
     cap: Duration,
-) -> Result<Arc<dyn HttpTransport>, LiveError> {
-    live_transport::HyperTransport::builder()
-        .allow_plain_http(plain)
+    network: &Network,
+    env: &Arc<dyn Environment>,
+) -> Result<(Arc<dyn HttpTransport>, Option<String>), LiveError> {
+    let lookup_env = env.clone();
+    let mut builder = live_transport::HyperTransport::builder()
+        .allow_plain_http(endpoint.starts_with("http://"))
         .connect_timeout(connect)
         .timeout(cap)
+        .proxy_from_env(!network.ignore_env_proxy)
+        .env_lookup(Arc::new(move |name: &str| {
+            lookup_env.var_os(name).and_then(|v| v.into_string().ok())
+        }));
+    if let Some(url) = &network.proxy {
+        builder = builder.proxy(url.clone());
+    }
+    if let Some(list) = &network.no_proxy {
+        builder = builder.no_proxy(list.clone());
+    }
+    for pem in &network.roots_pem {
+        builder = builder.add_root_certificates_pem(pem.clone());
+    }
+    let transport = builder
         .build()
-        .map(|t| Arc::new(t) as Arc<dyn HttpTransport>)
-        .map_err(|e| ErrorKind::Transport(e).into())
+        .map_err(|e| LiveError::from(ErrorKind::Transport(e)))?;
+    let uri: http::Uri = endpoint
+        .parse()
+        .map_err(|_| LiveError::from(ErrorKind::Config("the endpoint is not a URL".into())))?;
+    let proxy = transport.proxy_for(&uri);
+    Ok((Arc::new(transport), proxy))
 }
 
 #[cfg(not(feature = "hyper"))]
 fn default_transport(
-    _plain: bool,
+    _endpoint: &str,
     _connect: Duration,
     _cap: Duration,
-) -> Result<Arc<dyn HttpTransport>, LiveError> {
+    _network: &Network,
+    _env: &Arc<dyn Environment>,
+) -> Result<(Arc<dyn HttpTransport>, Option<String>), LiveError> {
     Err(ErrorKind::Config(
         "no transport: enable the `hyper` feature or give one with LiveClientBuilder::transport"
             .into(),
@@ -271,6 +355,8 @@ fn default_transport(
 
 struct Inner {
     base: String,
+    /// The proxy the default transport takes to the endpoint (credentials redacted).
+    proxy: Option<String>,
     host_header: http::HeaderValue,
     /// The URI of each modelled action, in `Action::ALL` order, built once.
     uris: Vec<http::Uri>,
@@ -296,6 +382,7 @@ impl fmt::Debug for LiveClient {
         let i = &self.inner;
         f.debug_struct("LiveClient")
             .field("endpoint", &i.base)
+            .field("proxy", &i.proxy)
             .field("scope", i.signer.scope())
             .field("credentials", &i.credentials)
             .field("transport", &i.transport)
@@ -357,6 +444,13 @@ impl LiveClient {
     /// The endpoint, `scheme://host[:port]`.
     pub fn endpoint(&self) -> &str {
         &self.inner.base
+    }
+
+    /// The proxy the default transport takes to the endpoint, its credentials redacted
+    /// (`http://user:***@proxy:3128`); `None` when it goes direct, or when the transport is
+    /// your own.
+    pub fn proxy(&self) -> Option<&str> {
+        self.inner.proxy.as_deref()
     }
 
     /// Sends any operation: validates it, then signs and sends it, retrying what the policy
