@@ -49,7 +49,19 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
     output: Output,
-    /// Trace to stderr (-v: debug, -vv: trace). Secrets are never shown.
+    /// Send every request through this proxy (http://, https://, socks5://, socks5h://;
+    /// user:password@ for basic auth). Default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, minus
+    /// NO_PROXY, as curl reads them; NO_PROXY=localhost,127.0.0.1 keeps a local emulator direct.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
+    proxy: Option<String>,
+    /// Ignore the proxy variables of the environment: connect directly.
+    #[arg(long, global = true)]
+    no_proxy: bool,
+    /// Also trust the certificates of this PEM file (a TLS-inspecting proxy's CA, or the
+    /// emulator's --tls certificate); repeatable.
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_cert: Vec<std::path::PathBuf>,
+    /// Trace to stderr (-v: debug, -vv: trace, and the proxy taken). Secrets are never shown.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
@@ -458,6 +470,9 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// One line for stderr: what failed, with code, message, request id and status. Server text
 /// in it is already sanitized by the errors' `Display` (one line, no control characters).
+/// The largest `--ca-cert` file read.
+const MAX_CA_FILE_BYTES: usize = 1024 * 1024;
+
 fn error_line(e: &LiveError) -> String {
     let hint = match e.code().map(|c| c.as_str()) {
         Some("SignatureDoesNotMatch") => {
@@ -510,20 +525,42 @@ fn main() -> ExitCode {
     let timeout = Duration::from_secs(cli.timeout.max(1));
     let call_timeout =
         Duration::from_secs(cli.call_timeout.unwrap_or(cli.timeout).max(1)).min(timeout);
-    let client = LiveClient::builder()
+    let mut builder = LiveClient::builder()
         .endpoint(&cli.endpoint)
         .region(&cli.region)
         .operation_timeout(call_timeout)
         .attempt_timeout(call_timeout.min(Duration::from_secs(10)))
         .retry(StandardRetry::default().max_attempts(cli.retries.saturating_add(1)))
-        .build();
-    let client = match client {
+        .proxy_from_env(!cli.no_proxy);
+    if let Some(url) = &cli.proxy {
+        builder = builder.proxy(url);
+    }
+    for file in &cli.ca_cert {
+        match live_api::bounded::read_file_bounded(file, MAX_CA_FILE_BYTES) {
+            Ok(Some(pem)) => builder = builder.add_root_certificates_pem(pem),
+            Ok(None) => {
+                eprintln!("volc-live: --ca-cert {}: no such file", file.display());
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("volc-live: --ca-cert {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}", error_line(&e));
             return ExitCode::from(exit_code(&e));
         }
     };
+    if cli.verbose > 1 {
+        match client.proxy() {
+            Some(proxy) => eprintln!("volc-live: requests go through the proxy {proxy}"),
+            None => eprintln!("volc-live: requests go directly to {}", client.endpoint()),
+        }
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let outcome = runtime.block_on(async {
