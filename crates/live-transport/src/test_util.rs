@@ -3,7 +3,9 @@
 //! - [`CannedTransport`] answers with canned responses (or errors) in order and records every
 //!   request it saw;
 //! - [`NeverTransport`] never answers, for timeout tests;
-//! - [`FailingTransport`] fails the first N calls with a chosen error kind, then delegates.
+//! - [`FailingTransport`] fails the first N calls with a chosen error kind, then delegates;
+//! - [`Tinyproxy`] runs a real tinyproxy on a loopback port, for tests of proxy settings
+//!   (yours too: point your client at [`Tinyproxy::url`] and read [`Tinyproxy::log`]).
 //!
 //! ```
 //! use bytes::Bytes;
@@ -201,5 +203,150 @@ impl<T: HttpTransport> HttpTransport for FailingTransport<T> {
             kind => TransportError::new(kind, "injected failure"),
         };
         Box::pin(async move { Err(error) })
+    }
+}
+
+// ---------------------------------------------------------------- tinyproxy
+
+static TINYPROXIES: AtomicUsize = AtomicUsize::new(0);
+
+/// A real [tinyproxy](https://tinyproxy.github.io/) on a free `127.0.0.1` port, for tests of
+/// proxy settings; it is killed, and its temporary directory removed, when dropped.
+///
+/// It allows clients from 127.0.0.1 only, forwards plain HTTP requests (absolute form), and
+/// tunnels `CONNECT` to one port only (tinyproxy refuses a tunnel to any other port with a 403).
+/// Its log ([`log`](Self::log)) shows each request line it received, e.g.
+/// `GET http://127.0.0.1:8080/… HTTP/1.1` or `CONNECT localhost:8443 HTTP/1.1`.
+///
+/// When tinyproxy is not installed, [`start`](Self::start) prints why to stderr and returns
+/// `None`, so the test can return early and pass; under CI (`CI=true`) it panics instead, so a
+/// CI job that forgot to install it (`apt-get install -y tinyproxy`) cannot pass silently.
+///
+/// ```
+/// use live_transport::test_util::Tinyproxy;
+///
+/// let Some(proxy) = Tinyproxy::start(8443, None) else {
+///     return; // not installed (and not CI): nothing to test against
+/// };
+/// assert_eq!(proxy.url(), format!("http://127.0.0.1:{}", proxy.port()));
+/// // … send requests through `proxy.url()`, then look at what tinyproxy saw:
+/// assert!(!proxy.log().contains("CONNECT "));
+/// ```
+pub struct Tinyproxy {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl fmt::Debug for Tinyproxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tinyproxy")
+            .field("port", &self.port)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Tinyproxy {
+    /// Starts tinyproxy allowing `CONNECT` to `connect_port` only, requiring basic auth with
+    /// `basic_auth = Some((user, password))` (a missing or wrong credential is then a 407 or
+    /// 401). Waits (up to 10 s) until it listens.
+    ///
+    /// `None`, after saying why on stderr, when tinyproxy is not installed, outside CI.
+    ///
+    /// # Panics
+    ///
+    /// When tinyproxy is not installed and `CI=true`; when it cannot be started or does not
+    /// listen within 10 s (with its log in the message).
+    pub fn start(connect_port: u16, basic_auth: Option<(&str, &str)>) -> Option<Self> {
+        use std::process::{Command, Stdio};
+        use std::time::{Duration, Instant};
+
+        if Command::new("tinyproxy")
+            .arg("-v")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("tinyproxy is not installed, and CI=true: install it (apt-get install -y tinyproxy)");
+            }
+            eprintln!("skipped: tinyproxy is not installed (apt-get install -y tinyproxy)");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "live-transport-tinyproxy-{}-{}",
+            std::process::id(),
+            TINYPROXIES.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("a temporary directory for tinyproxy");
+        let port = {
+            // A loopback port with nothing listening (bound, then released).
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+            l.local_addr().expect("its address").port()
+        };
+        let mut config = format!(
+            "Port {port}\n\
+             Listen 127.0.0.1\n\
+             Timeout 30\n\
+             MaxClients 32\n\
+             Allow 127.0.0.1\n\
+             ConnectPort {connect_port}\n\
+             LogFile \"{}\"\n\
+             LogLevel Info\n",
+            dir.join("tinyproxy.log").display()
+        );
+        if let Some((user, password)) = basic_auth {
+            config.push_str(&format!("BasicAuth {user} {password}\n"));
+        }
+        let conf = dir.join("tinyproxy.conf");
+        std::fs::write(&conf, config).expect("tinyproxy's config written");
+        let out = std::fs::File::create(dir.join("stdout.log")).expect("tinyproxy's output file");
+        let child = Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("tinyproxy's output file"))
+            .stderr(out)
+            .spawn()
+            .expect("tinyproxy starts");
+        let proxy = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tinyproxy did not listen on {port}: {}",
+                proxy.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(proxy)
+    }
+
+    /// Its URL, `http://127.0.0.1:PORT` (without credentials).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its log file and its output so far.
+    pub fn log(&self) -> String {
+        let mut text = std::fs::read_to_string(self.dir.join("tinyproxy.log")).unwrap_or_default();
+        text.push_str(&std::fs::read_to_string(self.dir.join("stdout.log")).unwrap_or_default());
+        text
     }
 }

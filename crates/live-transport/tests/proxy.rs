@@ -7,9 +7,6 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use live_transport::test_util::Tinyproxy;
 use live_transport::{HttpTransport, HyperTransport, HyperTransportBuilder, TransportError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -152,102 +150,10 @@ fn assert_no_secret(err: &TransportError) {
 
 // ---------------------------------------------------------------- tinyproxy
 
-static PROXIES: AtomicUsize = AtomicUsize::new(0);
-
-/// A tinyproxy on a free loopback port, killed when dropped.
-struct Tinyproxy {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Tinyproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Tinyproxy {
-    /// Starts tinyproxy allowing CONNECT to `connect_port` only, with basic auth when
-    /// `auth`. `None` (after saying why) when tinyproxy is not installed, outside CI.
-    fn start(connect_port: u16, auth: bool) -> Option<Self> {
-        if Command::new("tinyproxy")
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("tinyproxy is not installed, and CI=true: install it (apt-get install -y tinyproxy)");
-            }
-            eprintln!("skipped: tinyproxy is not installed (apt-get install -y tinyproxy)");
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!(
-            "live-transport-tinyproxy-{}-{}",
-            std::process::id(),
-            PROXIES.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = free_port();
-        let mut config = format!(
-            "Port {port}\n\
-             Listen 127.0.0.1\n\
-             Timeout 30\n\
-             MaxClients 32\n\
-             Allow 127.0.0.1\n\
-             ConnectPort {connect_port}\n\
-             LogFile \"{}\"\n\
-             LogLevel Info\n",
-            dir.join("tinyproxy.log").display()
-        );
-        if auth {
-            config.push_str(&format!("BasicAuth {USER} {SECRET}\n"));
-        }
-        let conf = dir.join("tinyproxy.conf");
-        std::fs::write(&conf, config).unwrap();
-        let out = std::fs::File::create(dir.join("stdout.log")).unwrap();
-        let child = Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("tinyproxy starts");
-        let proxy = Self { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tinyproxy did not listen on {port}: {}",
-                proxy.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(proxy)
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Its log file and its output.
-    fn log(&self) -> String {
-        let mut text = std::fs::read_to_string(self.dir.join("tinyproxy.log")).unwrap_or_default();
-        text.push_str(&std::fs::read_to_string(self.dir.join("stdout.log")).unwrap_or_default());
-        text
-    }
-}
-
 #[tokio::test]
 async fn http_endpoints_go_through_tinyproxy_in_absolute_form() {
     let server = serve(None).await;
-    let Some(proxy) = Tinyproxy::start(server.addr.port(), false) else {
+    let Some(proxy) = Tinyproxy::start(server.addr.port(), None) else {
         return;
     };
     let t = builder().proxy(proxy.url()).build().unwrap();
@@ -257,7 +163,7 @@ async fn http_endpoints_go_through_tinyproxy_in_absolute_form() {
     );
     assert_eq!(
         t.proxy_for(&url.parse().unwrap()),
-        Some(format!("http://127.0.0.1:{}", proxy.port))
+        Some(format!("http://127.0.0.1:{}", proxy.port()))
     );
     let response = t.send(get(&url)).await.unwrap();
     assert_eq!(response.status(), 200);
@@ -279,7 +185,7 @@ async fn http_endpoints_go_through_tinyproxy_in_absolute_form() {
 async fn https_endpoints_go_through_a_connect_tunnel_with_tls_to_the_service() {
     let (pem, acceptor) = tls_pair();
     let server = serve(Some(acceptor)).await;
-    let Some(proxy) = Tinyproxy::start(server.addr.port(), false) else {
+    let Some(proxy) = Tinyproxy::start(server.addr.port(), None) else {
         return;
     };
     let t = builder()
@@ -325,7 +231,7 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
     let (pem, acceptor) = tls_pair();
     let tls_server = serve(Some(acceptor)).await;
     let plain_server = serve(None).await;
-    let Some(proxy) = Tinyproxy::start(tls_server.addr.port(), true) else {
+    let Some(proxy) = Tinyproxy::start(tls_server.addr.port(), Some((USER, SECRET))) else {
         return;
     };
     let https_url = format!("https://127.0.0.1:{}/", tls_server.addr.port());
@@ -350,7 +256,7 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
 
     // Credentials in the URL, or set apart: both tunnel and absolute form pass.
     let in_url = builder()
-        .proxy(format!("http://{USER}:{SECRET}@127.0.0.1:{}", proxy.port))
+        .proxy(format!("http://{USER}:{SECRET}@127.0.0.1:{}", proxy.port()))
         .add_root_certificates_pem(pem.clone())
         .build()
         .unwrap();
@@ -368,7 +274,7 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
     }
     assert_eq!(
         in_url.proxy_for(&https_url.parse().unwrap()),
-        Some(format!("http://{USER}:***@127.0.0.1:{}", proxy.port))
+        Some(format!("http://{USER}:***@127.0.0.1:{}", proxy.port()))
     );
     let seen = plain_server.seen.lock().unwrap().clone();
     assert!(
@@ -381,7 +287,7 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
     let wrong = builder()
         .proxy(format!(
             "http://{USER}:not-{SECRET}@127.0.0.1:{}",
-            proxy.port
+            proxy.port()
         ))
         .add_root_certificates_pem(pem)
         .build()
@@ -395,7 +301,7 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
 #[tokio::test]
 async fn no_proxy_from_the_environment_keeps_loopback_direct() {
     let server = serve(None).await;
-    let Some(proxy) = Tinyproxy::start(server.addr.port(), false) else {
+    let Some(proxy) = Tinyproxy::start(server.addr.port(), None) else {
         return;
     };
     let env = |no_proxy: Option<&str>| {
@@ -443,7 +349,7 @@ async fn a_tunnel_tinyproxy_refuses_gives_its_status() {
     let (pem, acceptor) = tls_pair();
     let server = serve(Some(acceptor)).await;
     // CONNECT is allowed to another port only.
-    let Some(proxy) = Tinyproxy::start(free_port(), false) else {
+    let Some(proxy) = Tinyproxy::start(free_port(), None) else {
         return;
     };
     let t = builder()
@@ -463,7 +369,7 @@ async fn a_tunnel_tinyproxy_refuses_gives_its_status() {
     );
     assert!(
         err.to_string()
-            .contains(&format!("127.0.0.1:{}", proxy.port)),
+            .contains(&format!("127.0.0.1:{}", proxy.port())),
         "{err}"
     );
     assert!(server.seen.lock().unwrap().is_empty());
@@ -752,14 +658,14 @@ async fn a_name_that_does_not_resolve_names_the_host_and_the_endpoint() {
 async fn an_https_proxy_is_reached_over_tls_and_tunnels_tls_inside() {
     let (pem, acceptor) = tls_pair();
     let server = serve(Some(acceptor.clone())).await;
-    let Some(proxy) = Tinyproxy::start(server.addr.port(), false) else {
+    let Some(proxy) = Tinyproxy::start(server.addr.port(), None) else {
         return;
     };
     // A TLS front for tinyproxy: the client speaks TLS to the proxy, then TLS to the service
     // inside the tunnel.
     let front = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let front_addr = front.local_addr().unwrap();
-    let tinyproxy_port = proxy.port;
+    let tinyproxy_port = proxy.port();
     let front_task = tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = front.accept().await else {
