@@ -9,7 +9,8 @@
 //! - [`HyperTransport`] (feature `hyper`, on by default) is the production implementation:
 //!   hyper 1 with hyper-util's pooled client, HTTPS through rustls, HTTP/1.1 and HTTP/2 by ALPN.
 //! - The `test_util` module (feature `test-util`) has doubles for tests: canned responses,
-//!   a transport that never answers, one that fails the first calls.
+//!   a transport that never answers, one that fails the first calls, and `Tinyproxy`, a real
+//!   tinyproxy started on a free loopback port for proxy tests.
 //!
 //! # A custom transport
 //!

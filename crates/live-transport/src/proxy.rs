@@ -378,7 +378,7 @@ impl ProxyFailure {
         } else {
             format!(
                 "the proxy requires authentication ({status}): give the credentials in the proxy \
-                 URL (http://user:password@host:port) or with proxy_basic_auth (proxy {})",
+                 URL (http://user:password@host:port) (proxy {})",
                 target.address()
             )
         };
@@ -393,7 +393,7 @@ impl ProxyFailure {
         Self {
             message: format!(
                 "the proxy {} cannot be reached ({detail}); check the proxy setting \
-                 (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, or the transport's proxy)",
+                 (the proxy given, e.g. --proxy, or HTTPS_PROXY, HTTP_PROXY, ALL_PROXY)",
                 target.address()
             ),
             source: Some(source),
