@@ -179,10 +179,11 @@ pub fn read_file_bounded(path: &Path, max: usize) -> Result<Option<Vec<u8>>, Bou
 fn open_nonblocking(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
+    // O_NOCTTY: a terminal opened by mistake never becomes the controlling terminal.
     // It changes nothing for reads of a regular file.
     OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
 }
 

@@ -264,7 +264,9 @@ impl LiveClientBuilder {
             None => default_transport(
                 &format!("{scheme}://{authority}/"),
                 self.connect_timeout,
-                self.operation_timeout.max(self.attempt_timeout) + Duration::from_secs(5),
+                self.operation_timeout
+                    .max(self.attempt_timeout)
+                    .saturating_add(Duration::from_secs(5)),
                 &self.network,
                 &self.env,
             )?,
@@ -447,7 +449,7 @@ impl LiveClient {
     }
 
     /// The proxy the default transport takes to the endpoint, its credentials redacted
-    /// (`http://user:***@proxy:3128`); `None` when it goes direct, or when the transport is
+    /// (`http://***@proxy:3128`); `None` when it goes direct, or when the transport is
     /// your own.
     pub fn proxy(&self) -> Option<&str> {
         self.inner.proxy.as_deref()

@@ -43,7 +43,7 @@ async fn proxies_come_from_the_clients_environment() {
     let c = client(&e, &env).build().unwrap();
     assert_eq!(
         c.proxy().map(str::to_owned),
-        Some(format!("http://user:***@127.0.0.1:{port}"))
+        Some(format!("http://***@127.0.0.1:{port}"))
     );
     let err = c
         .get_pull_record_task()

@@ -470,6 +470,9 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// One line for stderr: what failed, with code, message, request id and status. Server text
 /// in it is already sanitized by the errors' `Display` (one line, no control characters).
+/// The longest `--timeout` and `--call-timeout` taken: a week.
+const MAX_TIMEOUT_SECS: u64 = 7 * 24 * 3600;
+
 /// The largest `--ca-cert` file read.
 const MAX_CA_FILE_BYTES: usize = 1024 * 1024;
 
@@ -522,9 +525,10 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    let timeout = Duration::from_secs(cli.timeout.max(1));
-    let call_timeout =
-        Duration::from_secs(cli.call_timeout.unwrap_or(cli.timeout).max(1)).min(timeout);
+    // At least a second, at most a week: longer is no limit at all, and would overflow.
+    let seconds = |s: u64| Duration::from_secs(s.clamp(1, MAX_TIMEOUT_SECS));
+    let timeout = seconds(cli.timeout);
+    let call_timeout = seconds(cli.call_timeout.unwrap_or(cli.timeout)).min(timeout);
     let mut builder = LiveClient::builder()
         .endpoint(&cli.endpoint)
         .region(&cli.region)
@@ -537,7 +541,18 @@ fn main() -> ExitCode {
     }
     for file in &cli.ca_cert {
         match live_api::bounded::read_file_bounded(file, MAX_CA_FILE_BYTES) {
-            Ok(Some(pem)) => builder = builder.add_root_certificates_pem(pem),
+            Ok(Some(pem)) => {
+                // Checked file by file, so that the error names the file.
+                let check = live_api::live_transport::HyperTransport::builder()
+                    .proxy_from_env(false)
+                    .add_root_certificates_pem(pem.clone())
+                    .build();
+                if let Err(e) = check {
+                    eprintln!("volc-live: --ca-cert {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+                builder = builder.add_root_certificates_pem(pem);
+            }
             Ok(None) => {
                 eprintln!("volc-live: --ca-cert {}: no such file", file.display());
                 return ExitCode::from(2);
@@ -548,11 +563,13 @@ fn main() -> ExitCode {
             }
         }
     }
+    // Whatever fails here is a setting (endpoint, region, proxy, certificates): nothing was
+    // sent, so it is invalid usage (2), except missing credentials (4).
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}", error_line(&e));
-            return ExitCode::from(exit_code(&e));
+            return ExitCode::from(if e.is_credentials() { 4 } else { 2 });
         }
     };
     if cli.verbose > 1 {

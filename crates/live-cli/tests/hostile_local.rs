@@ -156,3 +156,52 @@ fn a_fifo_for_the_credentials_file_ends_at_once_exit_4() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     let _ = std::fs::remove_dir_all(&h);
 }
+
+#[test]
+fn unusable_proxy_certificates_or_timeouts_are_usage_errors() {
+    let h = home("settings");
+    let not_pem = h.join("not.pem");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let not_pem = not_pem.to_string_lossy().into_owned();
+    for (args, says) in [
+        (
+            vec!["--proxy", "http://user:pw-hidden@127.0.0.1:99999"],
+            "not a number",
+        ),
+        (vec!["--proxy", "ftp://127.0.0.1:21"], "not supported"),
+        (vec!["--ca-cert", not_pem.as_str()], "not.pem"),
+    ] {
+        let mut all = args.clone();
+        all.extend([
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "get-pull-record-task",
+            "--task-id",
+            "t",
+        ]);
+        let (out, _) = volc_live(&all, &keys(), &h);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("pw-hidden"), "{stderr}");
+    }
+    // A timeout too long to add to a clock is taken as the longest one, not a panic.
+    let out = Command::new(env!("CARGO_BIN_EXE_volc-live"))
+        .args(["--timeout", "18446744073709551615", "--retries", "0"])
+        .args([
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "get-pull-record-task",
+            "--task-id",
+            "t",
+        ])
+        .env_clear()
+        .env("HOME", &h)
+        .envs(keys())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&h);
+}

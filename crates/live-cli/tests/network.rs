@@ -217,7 +217,7 @@ async fn a_dead_proxy_is_named_without_its_password() {
         if verbose.is_some() {
             assert!(
                 text.contains(&format!(
-                    "volc-live: requests go through the proxy http://user:***@127.0.0.1:{dead}"
+                    "volc-live: requests go through the proxy http://***@127.0.0.1:{dead}"
                 )),
                 "{text}"
             );

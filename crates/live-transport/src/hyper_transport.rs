@@ -389,7 +389,7 @@ impl HyperTransport {
     }
 
     /// The proxy a request to `uri` would take, its credentials redacted
-    /// (`http://user:***@host:port`), or `None` when it goes direct.
+    /// (`http://***@host:port`), or `None` when it goes direct.
     ///
     /// ```
     /// use live_transport::HyperTransport;
@@ -400,7 +400,7 @@ impl HyperTransport {
     ///     .build()
     ///     .unwrap();
     /// let api = http::Uri::from_static("https://live.volcengineapi.com/");
-    /// assert_eq!(t.proxy_for(&api).as_deref(), Some("http://me:***@proxy.internal:3128"));
+    /// assert_eq!(t.proxy_for(&api).as_deref(), Some("http://***@proxy.internal:3128"));
     /// let local = http::Uri::from_static("http://127.0.0.1:8787/");
     /// assert_eq!(t.proxy_for(&local), None);
     /// ```

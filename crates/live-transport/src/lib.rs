@@ -102,7 +102,7 @@
 //! [`proxy_from_env`](HyperTransportBuilder::proxy_from_env)`(false)` to read nothing, and
 //! [`env_lookup`](HyperTransportBuilder::env_lookup) to read a map instead of the process
 //! environment. [`HyperTransport::proxy_for`] says which proxy a URI would take. Proxy
-//! credentials never appear in `Debug`, errors or `proxy_for` (`http://user:***@host:port`).
+//! credentials never appear in `Debug`, errors or `proxy_for` (`http://***@host:port`: neither the user name nor the password).
 //!
 //! A failing proxy is a connect error with [`TransportError::is_proxy`]: one that cannot be
 //! reached is named by `host:port` (not the service); a 407 reads "the proxy requires

@@ -183,6 +183,15 @@ impl ProxyTarget {
             },
             None => (None, None),
         };
+        // SOCKS5 carries each in one length byte (RFC 1929).
+        let too_long = |v: &Option<String>| v.as_ref().is_some_and(|v| v.len() > 255);
+        if matches!(scheme, ProxyScheme::Socks5 | ProxyScheme::Socks5h)
+            && (too_long(&user) || too_long(&password))
+        {
+            return Err(
+                "a SOCKS5 user name or password is at most 255 bytes (RFC 1929)".to_string(),
+            );
+        }
         Ok(Self {
             scheme,
             host: host.to_ascii_lowercase(),
@@ -204,15 +213,11 @@ impl ProxyTarget {
         format!("{}:{}", self.host, self.port)
     }
 
-    /// `scheme://user:***@host:port`, or `scheme://host:port` without credentials.
+    /// `scheme://***@host:port`, or `scheme://host:port` without credentials.
     pub(crate) fn redacted(&self) -> String {
+        // The user name too may be the secret (a token as user name), so neither is shown.
         match &self.user {
-            Some(user) => format!(
-                "{}://{}:***@{}",
-                self.scheme.as_str(),
-                percent_encoding::utf8_percent_encode(user, USERINFO),
-                self.address()
-            ),
+            Some(_) => format!("{}://***@{}", self.scheme.as_str(), self.address()),
             None => format!("{}://{}", self.scheme.as_str(), self.address()),
         }
     }
@@ -244,14 +249,6 @@ impl ProxyTarget {
         Some(value)
     }
 }
-
-/// Characters escaped in a user name shown in a redacted URL.
-const USERINFO: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'@')
-    .add(b':')
-    .add(b'/')
-    .add(b'%');
 
 /// Which requests take which proxy.
 pub(crate) struct Routes {
@@ -322,6 +319,15 @@ impl Routes {
             https = https.map(|t| t.with_credentials(user, password));
         }
         let no_proxy = settings.no_proxy.clone().or(env_no_proxy);
+        // curl's `*` bypasses every host, IP addresses included (hyper-util's matcher applies
+        // it to names only).
+        let bypass_all = no_proxy
+            .as_deref()
+            .is_some_and(|list| list.split(',').any(|entry| entry.trim() == "*"));
+        if bypass_all {
+            http = None;
+            https = None;
+        }
         let mut matcher = Matcher::builder().no(no_proxy.unwrap_or_default());
         // Only whether a proxy is set for a scheme matters to the matcher; the target itself
         // (with its credentials) stays here.
@@ -837,7 +843,8 @@ mod tests {
         assert_eq!(t.address(), "proxy.example:3128");
         assert_eq!(t.user.as_deref(), Some("us@er"));
         assert_eq!(t.password.as_deref(), Some("p:ss"));
-        assert_eq!(t.redacted(), "http://us%40er:***@proxy.example:3128");
+        assert_eq!(t.redacted(), "http://***@proxy.example:3128");
+        assert!(!t.redacted().contains("us%40er"));
         assert!(!format!("{t:?}").contains("p:ss"));
 
         let t = ProxyTarget::parse("proxy.example").unwrap();
@@ -896,7 +903,7 @@ mod tests {
         });
         assert_eq!(
             via(&r, "https://a.example/").as_deref(),
-            Some("http://u:***@secure:1")
+            Some("http://***@secure:1")
         );
         assert_eq!(
             via(&r, "http://a.example/").as_deref(),
@@ -948,10 +955,7 @@ mod tests {
             basic_auth: Some(("user".into(), "secret".into())),
             ..ProxySettings::default()
         });
-        assert_eq!(
-            via(&r, "https://a/").as_deref(),
-            Some("http://user:***@mine:7")
-        );
+        assert_eq!(via(&r, "https://a/").as_deref(), Some("http://***@mine:7"));
         assert_eq!(via(&r, "https://api.skip.example/"), None);
         let auth = r
             .route(&"https://a/".parse().unwrap())
@@ -985,6 +989,45 @@ mod tests {
             !text.contains("topsecret") && !text.contains("alsosecret"),
             "{text}"
         );
-        assert!(text.contains("http://u:***@h:1"), "{text}");
+        assert!(text.contains("http://***@h:1"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod routes_and_limits {
+    use super::*;
+
+    fn routes(no_proxy: &str) -> Routes {
+        Routes::new(&ProxySettings {
+            proxy: Some("http://proxy.internal:3128".into()),
+            no_proxy: Some(no_proxy.into()),
+            ..ProxySettings::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_star_bypasses_every_host_ip_addresses_included() {
+        for uri in [
+            "https://127.0.0.1:8787/",
+            "http://[::1]:8787/",
+            "https://live.volcengineapi.com/",
+        ] {
+            let uri: http::Uri = uri.parse().unwrap();
+            assert!(routes("*").route(&uri).is_none(), "{uri}");
+            assert!(routes("example.com, *").route(&uri).is_none(), "{uri}");
+        }
+        let uri: http::Uri = "https://live.volcengineapi.com/".parse().unwrap();
+        assert!(routes("example.com").route(&uri).is_some());
+    }
+
+    #[test]
+    fn socks5_credentials_longer_than_255_bytes_are_refused() {
+        let long = "u".repeat(256);
+        let err = ProxyTarget::parse(&format!("socks5://{long}:@127.0.0.1:1080")).unwrap_err();
+        assert!(err.contains("255"), "{err}");
+        assert!(!err.contains(&long));
+        assert!(ProxyTarget::parse(&format!("http://{long}:pw@127.0.0.1:3128")).is_ok());
+        assert!(ProxyTarget::parse("socks5://user:pw@127.0.0.1:1080").is_ok());
     }
 }
