@@ -525,6 +525,7 @@ impl LiveClient {
         let remaining = || limit.saturating_sub(env.monotonic().saturating_duration_since(started));
         let idempotency = facts.idempotency();
         let mut unknown = false;
+        let mut unanswered = false;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -571,6 +572,10 @@ impl LiveClient {
             {
                 unknown = true;
                 progress.unknown.store(true, Ordering::Relaxed);
+                // No answer came at all (timed out, or the connection was lost): the request
+                // may still be under way, so a check that finds nothing yet settles nothing.
+                unanswered |= sent_unanswered
+                    || matches!(error.kind(), ErrorKind::Transport(t) if t.may_have_reached_server());
             }
             let decision = if error.timeout_scope() == Some(TimeoutScope::Operation)
                 || matches!(
@@ -612,10 +617,11 @@ impl LiveClient {
                                 reconciled: true,
                             });
                         }
-                        Some(Ok(None)) => {
+                        Some(Ok(None)) if !unanswered => {
                             unknown = false;
                             progress.unknown.store(false, Ordering::Relaxed);
                         }
+                        Some(Ok(None)) => {}
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "the check after a lost answer failed")
                         }

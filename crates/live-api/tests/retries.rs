@@ -351,3 +351,71 @@ async fn no_policy_can_wait_past_the_operation_deadline() {
     assert_eq!(canned.requests().len(), 1);
     assert!(env.sleeps().is_empty(), "{:?}", env.sleeps());
 }
+
+/// A stop that is applied late: its first attempt gets no answer, the check finds the task
+/// still recording, and only then does the lost stop take effect, so the second stop is
+/// refused ("task is stopped"). A check that found nothing while a request was unanswered
+/// settles nothing: the client checks again before giving up, and succeeds, reconciled.
+#[derive(Debug, Default)]
+struct LateStop {
+    calls: std::sync::Mutex<Vec<String>>,
+    stopped: std::sync::atomic::AtomicBool,
+}
+
+impl HttpTransport for LateStop {
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> live_transport::BoxFuture<'_, Result<http::Response<Bytes>, live_transport::TransportError>>
+    {
+        use std::sync::atomic::Ordering;
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let n = {
+            let mut calls = self.calls.lock().unwrap();
+            calls.push(query.clone());
+            calls.len()
+        };
+        let body = |status: u16, text: String| {
+            let mut r = http::Response::new(Bytes::from(text));
+            *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+            Ok(r)
+        };
+        let task = |status: &str| {
+            format!(
+                r#"{{"ResponseMetadata":{{"RequestId":"r{n}"}},"Result":{{"TaskId":"t","StartTime":"","EndTime":"","Vhost":"v","Domain":"d","App":"a","Stream":"s","Status":"{status}"}}}}"#
+            )
+        };
+        if query.contains("StopPullRecordTask") {
+            if n == 1 {
+                return Box::pin(std::future::pending());
+            }
+            let refused = r#"{"ResponseMetadata":{"RequestId":"r-stop","Error":{"Code":"InvalidParam","Message":"task t is stopped"}}}"#;
+            return Box::pin(std::future::ready(body(400, refused.to_owned())));
+        }
+        // GetPullRecordTask: not yet stopped at the first look; the lost stop lands after it.
+        let stopped = self.stopped.swap(true, Ordering::SeqCst);
+        let status = if stopped { "停用" } else { "生效中" };
+        Box::pin(std::future::ready(body(200, task(status))))
+    }
+}
+
+#[tokio::test]
+async fn a_stop_applied_after_the_check_is_found_by_a_second_check() {
+    let late = Arc::new(LateStop::default());
+    let c = LiveClient::builder()
+        .endpoint("https://live.volcengineapi.com")
+        .credentials(Credentials::new("AKLTtest", "secret").unwrap())
+        .transport(late.clone())
+        .attempt_timeout(Duration::from_millis(100))
+        .retry(StandardRetry::default().initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let out = c.stop_pull_record_task().task_id("t").send().await.unwrap();
+    assert!(out.reconciled);
+    let calls = late.calls.lock().unwrap().clone();
+    let kinds: Vec<&str> = calls
+        .iter()
+        .map(|q| if q.contains("Stop") { "stop" } else { "get" })
+        .collect();
+    assert_eq!(kinds, ["stop", "get", "stop", "get"], "{calls:?}");
+}
