@@ -74,7 +74,8 @@ pub enum FaultKind {
     LoseAnswerClose,
     /// After the action (it ran): send the answer's status and headers, a `Content-Length`
     /// promising the whole body, only the first half of the body, then close the connection.
-    /// JSON `{"kind":"lose_answer_truncate"}`.
+    /// Over HTTP/2 the stream is reset instead (h2 drops the frames queued before the reset),
+    /// which a client sees as `LoseAnswerClose`. JSON `{"kind":"lose_answer_truncate"}`.
     LoseAnswerTruncate,
 }
 

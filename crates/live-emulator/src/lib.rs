@@ -69,7 +69,7 @@
 //! | [`FaultKind`] | JSON `kind` | what the client gets |
 //! |---|---|---|
 //! | [`LoseAnswerClose`](FaultKind::LoseAnswerClose) | `lose_answer_close` | no answer: the connection closes |
-//! | [`LoseAnswerTruncate`](FaultKind::LoseAnswerTruncate) | `lose_answer_truncate` | the status and headers, `Content-Length` of the whole body, half the body, then the connection closes |
+//! | [`LoseAnswerTruncate`](FaultKind::LoseAnswerTruncate) | `lose_answer_truncate` | the status and headers, `Content-Length` of the whole body, half the body, then the connection closes (over HTTP/2 the stream is reset instead, as h2 drops what was queued: the same as `lose_answer_close`) |
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -102,8 +102,8 @@
 //! `EMFILE`/`ENFILE`, or any other error) pauses the accept loop, 1 ms doubling up to 1 s,
 //! back to 1 ms after an accept succeeds; it is logged once per episode (a warning, target
 //! `live_emulator`, naming the error) and its end once (`accepting connections again`), never
-//! once per failure. The request body is still read under the 1 MiB limit only, without a
-//! timeout of its own.
+//! once per failure. A request body must arrive within the header-read time too (and under
+//! 1 MiB): one that stalls is dropped with its connection, unanswered, freeing its slot.
 //!
 //! # Admin path
 //!

@@ -45,7 +45,13 @@ pub(crate) async fn handle(
             return Ok(outcome.reply);
         }
     };
-    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+    let read = Limited::new(body, MAX_REQUEST_BYTES).collect();
+    let Ok(read) = tokio::time::timeout(state.body_read_timeout, read).await else {
+        // A body that stalls is dropped with its connection, unanswered, like a slow head.
+        log(action.name(), None, &request_id, None, None);
+        return Err(Abort);
+    };
+    let body = match read {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             let outcome = Outcome::error(

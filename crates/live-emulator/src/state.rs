@@ -34,6 +34,9 @@ pub(crate) struct State {
     pub(crate) open: AtomicUsize,
     /// Connections refused so far because the cap was reached.
     pub(crate) refused: AtomicU64,
+    /// How long a request's body may take to arrive (the header-read timeout again): a
+    /// body that stalls would otherwise hold its connection, and a slot under the cap.
+    pub(crate) body_read_timeout: std::time::Duration,
 }
 
 impl State {
@@ -79,6 +82,7 @@ impl State {
             connections: AtomicU64::new(0),
             open: AtomicUsize::new(0),
             refused: AtomicU64::new(0),
+            body_read_timeout: config.header_read_timeout,
         })
     }
 

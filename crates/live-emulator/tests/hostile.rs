@@ -315,3 +315,33 @@ fn the_command_refuses_zero_limits() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     }
 }
+
+#[tokio::test]
+async fn a_body_that_stalls_is_dropped_and_frees_its_slot() {
+    let (e, addr) = start(
+        EmulatorConfig::new()
+            .max_connections(2)
+            .header_read_timeout(Duration::from_millis(200)),
+    )
+    .await;
+    let head = b"POST /?Action=GetPullRecordTask&Version=2023-01-01 HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{";
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(head).await.unwrap();
+        stalled.push((tcp, Instant::now()));
+    }
+    for (tcp, since) in &mut stalled {
+        let after = closed_after(tcp, *since).await;
+        assert!(after >= Duration::from_millis(150), "{after:?}");
+    }
+    let deadline = Instant::now() + NET;
+    while e.open_connections() > 0 {
+        assert!(Instant::now() < deadline, "the slots are never freed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut fresh = TcpStream::connect(addr).await.unwrap();
+    fresh.write_all(HEALTH).await.unwrap();
+    assert_eq!(read_answer(&mut fresh).await, Some(200));
+    e.shutdown().await;
+}
