@@ -82,7 +82,9 @@ struct ManualState {
     wall: SystemTime,
     elapsed: Duration,
     sleeps: Vec<Duration>,
-    timers: Vec<(Duration, Waker)>,
+    /// Pending timers: when each falls due, its id, and the waker of its last poll.
+    timers: Vec<(Duration, u64, Waker)>,
+    next_timer: u64,
     vars: HashMap<String, OsString>,
 }
 
@@ -142,6 +144,7 @@ impl ManualEnvironment {
                 elapsed: Duration::ZERO,
                 sleeps: Vec::new(),
                 timers: Vec::new(),
+                next_timer: 0,
                 vars: HashMap::new(),
             })),
             jitter: Arc::new(|ceiling| ceiling),
@@ -170,9 +173,10 @@ impl ManualEnvironment {
             s.wall += d;
             s.elapsed += d;
             let now = s.elapsed;
-            let (fire, keep): (Vec<_>, Vec<_>) = s.timers.drain(..).partition(|(at, _)| *at <= now);
+            let (fire, keep): (Vec<_>, Vec<_>) =
+                s.timers.drain(..).partition(|(at, _, _)| *at <= now);
             s.timers = keep;
-            fire.into_iter().map(|(_, w)| w).collect()
+            fire.into_iter().map(|(_, _, w)| w).collect()
         };
         due.into_iter().for_each(Waker::wake);
     }
@@ -219,9 +223,14 @@ impl Environment for ManualEnvironment {
     }
 
     fn timer(&self, d: Duration) -> LiveFuture<'static, ()> {
-        let at = self.lock().elapsed.saturating_add(d);
+        let (at, id) = {
+            let mut s = self.lock();
+            s.next_timer += 1;
+            (s.elapsed.saturating_add(d), s.next_timer)
+        };
         Box::pin(ManualTimer {
             at,
+            id,
             state: Arc::clone(&self.state),
         })
     }
@@ -237,7 +246,15 @@ impl Environment for ManualEnvironment {
 
 struct ManualTimer {
     at: Duration,
+    id: u64,
     state: Arc<Mutex<ManualState>>,
+}
+
+impl Drop for ManualTimer {
+    fn drop(&mut self) {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        s.timers.retain(|(_, id, _)| *id != self.id);
+    }
 }
 
 impl Future for ManualTimer {
@@ -248,7 +265,11 @@ impl Future for ManualTimer {
         if s.elapsed >= self.at {
             return Poll::Ready(());
         }
-        s.timers.push((self.at, cx.waker().clone()));
+        // One entry per timer, holding the waker of its latest poll.
+        match s.timers.iter_mut().find(|(_, id, _)| *id == self.id) {
+            Some(entry) => entry.2.clone_from(cx.waker()),
+            None => s.timers.push((self.at, self.id, cx.waker().clone())),
+        }
         Poll::Pending
     }
 }
@@ -291,6 +312,19 @@ mod tests {
             within(async { 7 }, env.timer(Duration::ZERO)).await,
             Some(7)
         );
+    }
+
+    #[tokio::test]
+    async fn a_timer_holds_one_entry_however_often_it_is_polled_and_none_once_dropped() {
+        let env = ManualEnvironment::starting_now();
+        let mut timer = env.timer(Duration::from_secs(30));
+        for _ in 0..100 {
+            let polled = std::future::poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx))).await;
+            assert!(polled.is_pending());
+        }
+        assert_eq!(env.lock().timers.len(), 1);
+        drop(timer);
+        assert!(env.lock().timers.is_empty());
     }
 
     #[test]
