@@ -56,7 +56,7 @@
 //! |---|---|---|---|
 //! | `NotSent`: no connection, a pooled connection found closed, throttled | retry | retry | retry |
 //! | `Transient`: lost mid-exchange, attempt timeout, 5xx, `CommonErr` | retry | check, then retry | give up |
-//! | `Permanent`: input, keys, signature, untrusted certificate, permission | give up | give up | give up |
+//! | `Permanent`: input, keys, signature, untrusted certificate, a proxy's refusal, permission | give up | give up | give up |
 //!
 //! "Check, then retry": after a stop whose answer was lost, GetPullRecordTask is asked; a task
 //! already stopped means the stop took effect ([`StopPullRecordTaskOutput::reconciled`]).

@@ -33,8 +33,8 @@ pub enum FailureClass {
     /// Safe to send again only when the operation is idempotent.
     Transient,
     /// Sending the same request again cannot help: the input, the credentials, the
-    /// signature, a permission, an untrusted certificate, an answer too large or of an
-    /// unexpected shape.
+    /// signature, a permission, an untrusted certificate, a proxy that refused (407, a
+    /// refused tunnel), an answer too large or of an unexpected shape.
     Permanent,
 }
 
@@ -43,7 +43,11 @@ impl FailureClass {
     pub fn of(error: &LiveError) -> FailureClass {
         match error.kind() {
             ErrorKind::Transport(t) => {
-                if t.is_tls() || t.is_invalid_request() || t.is_response_too_large() {
+                if t.is_tls()
+                    || t.is_proxy_refusal()
+                    || t.is_invalid_request()
+                    || t.is_response_too_large()
+                {
                     FailureClass::Permanent
                 } else if !t.may_have_reached_server() {
                     FailureClass::NotSent
@@ -206,7 +210,7 @@ pub trait RetryPolicy: Send + Sync + fmt::Debug {
 /// |---|---|---|---|
 /// | `NotSent`: no connection, stale pooled connection, throttling | retry | retry | retry |
 /// | `Transient`: lost connection, attempt timeout, 5xx, `CommonErr` | retry | check, then retry | give up |
-/// | `Permanent`: input, keys, signature, certificate, permission | give up | give up | give up |
+/// | `Permanent`: input, keys, signature, certificate, a proxy's refusal, permission | give up | give up | give up |
 ///
 /// "Check, then retry": after a stop whose answer was lost, the client asks
 /// GetPullRecordTask; a task already stopped means the stop succeeded.

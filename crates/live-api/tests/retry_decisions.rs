@@ -75,6 +75,28 @@ const TABLE: &[Row] = &[
         first: [G, G, G],
     },
     Row {
+        name: "transport Connect, a proxy that refused (407, refused tunnel)",
+        make: || {
+            transport(
+                TransportError::new(TransportKind::Connect, "the proxy requires authentication")
+                    .with_proxy_refusal(),
+            )
+        },
+        class: Permanent,
+        first: [G, G, G],
+    },
+    Row {
+        name: "transport Connect, a proxy that cannot be reached",
+        make: || {
+            transport(
+                TransportError::new(TransportKind::Connect, "the proxy cannot be reached")
+                    .with_proxy(),
+            )
+        },
+        class: NotSent,
+        first: [R, R, R],
+    },
+    Row {
         name: "transport Io, reached the server",
         make: || transport(TransportError::new(TransportKind::Io, "reset")),
         class: Transient,

@@ -51,6 +51,7 @@ pub struct TransportError {
     phase: Option<TimeoutPhase>,
     tls: bool,
     proxy: bool,
+    proxy_refusal: bool,
     reached: bool,
     stale: bool,
     message: String,
@@ -67,6 +68,7 @@ impl TransportError {
             phase: None,
             tls: false,
             proxy: false,
+            proxy_refusal: false,
             reached,
             stale: false,
             message: message.into(),
@@ -114,6 +116,20 @@ impl TransportError {
     /// ```
     pub fn is_proxy(&self) -> bool {
         self.proxy
+    }
+
+    /// Marks a proxy's refusal: it answered, and wants credentials (407) or refused the
+    /// tunnel. Also a proxy error ([`TransportError::is_proxy`]).
+    pub fn with_proxy_refusal(mut self) -> Self {
+        self.proxy = true;
+        self.proxy_refusal = true;
+        self
+    }
+
+    /// Whether the proxy answered and refused (407, wrong credentials, a refused tunnel):
+    /// sending again cannot help until the proxy settings change.
+    pub fn is_proxy_refusal(&self) -> bool {
+        self.proxy_refusal
     }
 
     /// Marks a request that was not written because its pooled connection had already been

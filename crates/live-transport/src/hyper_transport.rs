@@ -465,7 +465,7 @@ impl HyperTransport {
                                 ErrorKind::Connect,
                                 ProxyFailure::auth_required(target, 407).message(),
                             )
-                            .with_proxy());
+                            .with_proxy_refusal());
                         }
                     }
                     return read_capped(response, self.settings.max_response_bytes).await;
@@ -584,7 +584,7 @@ fn classify(
     let mut connect_timeout = None;
     let mut tls = false;
     let mut tls_hint: Option<String> = None;
-    let mut proxy: Option<String> = None;
+    let mut proxy: Option<(String, bool)> = None;
     let mut dns: Option<String> = None;
     let mut io_timeout = false;
     let mut canceled = false;
@@ -595,7 +595,7 @@ fn classify(
             connect_timeout = Some(t.0);
         }
         if let Some(p) = s.downcast_ref::<ProxyFailure>() {
-            proxy.get_or_insert_with(|| p.message().to_string());
+            proxy.get_or_insert_with(|| (p.message().to_string(), p.is_refusal()));
         }
         if let Some(d) = s.downcast_ref::<DnsFailure>() {
             dns.get_or_insert_with(|| d.source.to_string());
@@ -639,10 +639,13 @@ fn classify(
         if io_timeout {
             return TransportError::timeout(TimeoutPhase::Connect, detail).with_source(e);
         }
-        if let Some(message) = proxy {
-            return TransportError::new(ErrorKind::Connect, message)
-                .with_proxy()
-                .with_source(e);
+        if let Some((message, refusal)) = proxy {
+            let err = TransportError::new(ErrorKind::Connect, message).with_source(e);
+            return if refusal {
+                err.with_proxy_refusal()
+            } else {
+                err.with_proxy()
+            };
         }
         if let Some(why) = dns {
             let host = uri.host().unwrap_or_default();

@@ -370,9 +370,16 @@ impl Routes {
 pub(crate) struct ProxyFailure {
     message: String,
     source: Option<BoxError>,
+    refusal: bool,
 }
 
 impl ProxyFailure {
+    /// Whether the proxy answered and refused (credentials, tunnel), as opposed to being out
+    /// of reach or failing otherwise.
+    pub(crate) fn is_refusal(&self) -> bool {
+        self.refusal
+    }
+
     /// The proxy answered `status` (407, or 401 as tinyproxy does for wrong credentials).
     pub(crate) fn auth_required(target: &ProxyTarget, status: u16) -> Self {
         let message = if target.has_credentials() {
@@ -391,6 +398,7 @@ impl ProxyFailure {
         Self {
             message,
             source: None,
+            refusal: true,
         }
     }
 
@@ -403,6 +411,7 @@ impl ProxyFailure {
                 target.address()
             ),
             source: Some(source),
+            refusal: false,
         }
     }
 
@@ -747,23 +756,30 @@ async fn connect_via(
                         .unwrap_or_else(|e| e.into_inner())
                         .clone();
                     let status = status_line(&head);
-                    let message = match &status {
+                    let (message, refusal) = match &status {
                         Some((code @ (401 | 407), _)) => {
                             return Err(Box::new(ProxyFailure::auth_required(&target, *code)))
                         }
-                        Some((_, line)) => format!(
-                            "the proxy refused the tunnel: {line} (proxy {}, CONNECT {host}:{port})",
-                            target.address()
+                        Some((_, line)) => (
+                            format!(
+                                "the proxy refused the tunnel: {line} (proxy {}, CONNECT {host}:{port})",
+                                target.address()
+                            ),
+                            true,
                         ),
-                        None => format!(
-                            "the proxy {} failed the CONNECT tunnel to {host}:{port}: {}",
-                            target.address(),
-                            crate::hyper_transport::chain_text(&e)
+                        None => (
+                            format!(
+                                "the proxy {} failed the CONNECT tunnel to {host}:{port}: {}",
+                                target.address(),
+                                crate::hyper_transport::chain_text(&e)
+                            ),
+                            false,
                         ),
                     };
                     Err(Box::new(ProxyFailure {
                         message,
                         source: Some(Box::new(e)),
+                        refusal,
                     }))
                 }
             }
@@ -810,6 +826,7 @@ async fn connect_via(
                             target.address()
                         ),
                         source: Some(Box::new(e)),
+                        refusal: false,
                     }))
                 }
             }

@@ -245,7 +245,10 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
         .unwrap();
     for url in [&https_url, &http_url] {
         let err = t.send(get(url)).await.unwrap_err();
-        assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+        assert!(
+            err.is_proxy() && err.is_connect() && err.is_proxy_refusal(),
+            "{err:?}"
+        );
         assert!(
             err.to_string()
                 .contains("the proxy requires authentication (407)"),
@@ -293,7 +296,7 @@ async fn tinyproxy_basic_auth_accepts_credentials_and_a_missing_one_is_a_407() {
         .build()
         .unwrap();
     let err = wrong.send(get(&https_url)).await.unwrap_err();
-    assert!(err.is_proxy(), "{err:?}");
+    assert!(err.is_proxy() && err.is_proxy_refusal(), "{err:?}");
     assert!(err.to_string().contains("refused the credentials"), "{err}");
     assert_no_secret(&err);
 }
@@ -361,7 +364,10 @@ async fn a_tunnel_tinyproxy_refuses_gives_its_status() {
         .send(get(format!("https://127.0.0.1:{}/", server.addr.port())))
         .await
         .unwrap_err();
-    assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+    assert!(
+        err.is_proxy() && err.is_connect() && err.is_proxy_refusal(),
+        "{err:?}"
+    );
     assert!(
         err.to_string()
             .contains("the proxy refused the tunnel: 403 "),
@@ -388,7 +394,10 @@ async fn a_proxy_that_cannot_be_reached_is_named_not_the_service() {
             .send(get(format!("{scheme}://127.0.0.1:{service}/")))
             .await
             .unwrap_err();
-        assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+        assert!(
+            err.is_proxy() && err.is_connect() && !err.is_proxy_refusal(),
+            "{err:?}"
+        );
         assert!(!err.may_have_reached_server());
         let text = err.to_string();
         assert!(
@@ -560,7 +569,10 @@ async fn a_socks5_proxy_that_cannot_be_reached_is_named() {
         .build()
         .unwrap();
     let err = t.send(get("https://localhost:9/")).await.unwrap_err();
-    assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+    assert!(
+        err.is_proxy() && err.is_connect() && !err.is_proxy_refusal(),
+        "{err:?}"
+    );
     assert!(
         err.to_string()
             .contains(&format!("the proxy 127.0.0.1:{dead} cannot be reached")),
