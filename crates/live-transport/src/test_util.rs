@@ -350,3 +350,73 @@ impl Tinyproxy {
         text
     }
 }
+
+/// A TCP server on `127.0.0.1:0` that accepts connections, keeps them open and never sends a
+/// byte: no HTTP answer, no TLS handshake, no CONNECT reply. For timeout tests; stopped when
+/// dropped.
+///
+/// ```
+/// let silent = live_transport::test_util::SilentServer::start();
+/// let mut tcp = std::net::TcpStream::connect(silent.addr()).unwrap();
+/// tcp.set_read_timeout(Some(std::time::Duration::from_millis(50))).unwrap();
+/// let mut byte = [0u8; 1];
+/// assert!(std::io::Read::read(&mut tcp, &mut byte).is_err(), "nothing ever comes");
+/// ```
+pub struct SilentServer {
+    addr: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl fmt::Debug for SilentServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SilentServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl SilentServer {
+    /// Starts it on a free loopback port.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound (a test set-up failure).
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Ok(conn) = conn {
+                    held.push(conn);
+                }
+            }
+        });
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -332,15 +332,8 @@ async fn a_server_that_never_answers_times_out_within_the_budget() {
 
 #[tokio::test]
 async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hold = tokio::spawn(async move {
-        let mut held = Vec::new();
-        loop {
-            let (s, _) = listener.accept().await.unwrap();
-            held.push(s); // accept TCP, never speak TLS
-        }
-    });
+    let silent = live_transport::test_util::SilentServer::start();
+    let addr = silent.addr();
     let t = HyperTransport::builder()
         .connect_timeout(Duration::from_millis(200))
         .timeout(Duration::from_secs(5))
@@ -357,7 +350,6 @@ async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
     assert!(err.is_timeout(), "{err}");
     assert_eq!(err.timeout_phase(), Some(TimeoutPhase::Connect));
     assert!(!err.may_have_reached_server());
-    hold.abort();
 }
 
 #[tokio::test]

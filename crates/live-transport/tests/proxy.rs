@@ -720,15 +720,8 @@ async fn an_https_proxy_is_reached_over_tls_and_tunnels_tls_inside() {
 
 #[tokio::test]
 async fn the_connect_timeout_covers_a_proxy_that_never_answers_the_tunnel() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hold = tokio::spawn(async move {
-        let mut held = Vec::new();
-        loop {
-            let (s, _) = listener.accept().await.unwrap();
-            held.push(s); // accept TCP, never answer CONNECT
-        }
-    });
+    let silent = live_transport::test_util::SilentServer::start();
+    let addr = silent.addr();
     let t = builder()
         .proxy(format!("http://{addr}"))
         .connect_timeout(Duration::from_millis(200))
@@ -749,5 +742,4 @@ async fn the_connect_timeout_covers_a_proxy_that_never_answers_the_tunnel() {
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(4));
-    hold.abort();
 }
