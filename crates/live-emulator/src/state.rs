@@ -12,6 +12,7 @@ use volc_sign::{Credentials, Verifier};
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::Faults;
+use crate::files::RecordSettings;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
 use crate::EmulatorError;
@@ -26,6 +27,8 @@ pub(crate) struct State {
     pub(crate) faults: Arc<Faults>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) get_shape: GetShape,
+    /// Where recordings go and how they are cut.
+    pub(crate) records: RecordSettings,
     counter: AtomicU64,
     salt: u64,
     /// Connections accepted so far.
@@ -61,6 +64,7 @@ impl State {
             keys.insert(c.access_key_id.clone(), creds);
             accounts.insert(c.access_key_id.clone(), c.account.clone());
         }
+        config.records.check()?;
         let store = Store::new(
             &config.seed,
             &owner,
@@ -77,6 +81,7 @@ impl State {
             faults: Arc::new(Faults::default()),
             clock: config.clock.clone(),
             get_shape: config.get_shape,
+            records: config.records.clone(),
             counter: AtomicU64::new(0),
             salt: fastrand::u64(..) & 0xFF_FFFF,
             connections: AtomicU64::new(0),
