@@ -455,6 +455,11 @@ impl LiveClient {
         self.inner.proxy.as_deref()
     }
 
+    /// Wall-clock time on the client's [`Environment`].
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        self.inner.env.now()
+    }
+
     /// Sends any operation: validates it, then signs and sends it, retrying what the policy
     /// says is safe, within the deadlines. The typed operations below are built on this.
     ///

@@ -100,6 +100,7 @@ mod credentials;
 mod env;
 mod error;
 mod ops;
+mod record_files;
 mod retry;
 
 pub use client::{LiveClient, LiveClientBuilder};
@@ -115,6 +116,10 @@ pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
     StopPullRecordTaskOutput, Tasks,
+};
+pub use record_files::{
+    file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,
+    RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, TASK_WINDOW_LEAD,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 
