@@ -15,6 +15,7 @@
 
 mod logging;
 mod output;
+mod progress;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -27,6 +28,7 @@ use live_api::{ErrorKind, ListPullRecordTasks, LiveClient, LiveError, StandardRe
 use live_model::sanitize::{sanitize, MAX_FIELD_CHARS};
 use live_model::{Pagination, PullRecordTask};
 use output::Report;
+use progress::Progress;
 use serde_json::{json, Value};
 use unicode_width::UnicodeWidthStr;
 
@@ -348,6 +350,7 @@ async fn list_all(
     let mut table = Table::new(&TASK_HEADER);
     let (mut count, mut fetched) = (0u64, 0u32);
     let mut last: Option<(String, Pagination)> = None;
+    let progress = Progress::spinner("pages");
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(page) => page,
@@ -377,8 +380,11 @@ async fn list_all(
         count += page.tasks.len() as u64;
         fetched += 1;
         asked = page.pagination.page_cur.saturating_add(1);
+        progress.inc();
+        progress.message(format!("{count} of {} tasks", page.pagination.total_count));
         last = Some((page.request_id().to_owned(), page.pagination));
     }
+    progress.finish();
     let (request_id, pagination) =
         last.unwrap_or_else(|| (String::new(), Pagination::new(a.page, a.page_size, 0)));
     match cli.output {
