@@ -454,3 +454,47 @@ async fn ten_requests_a_second() {
     assert_eq!(call(&c, &clock, ACTION, body).await.status, 200);
     e.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_official_python_sdk_request_shape_is_answered() {
+    // What `describe_record_task_file_history` of the official Python SDK (volcengine 1.0.229)
+    // sends: json.dumps output (a space after each colon and comma), signed over
+    // content-type;host;x-content-sha256;x-date. tests/official_sdk/ runs the SDK itself.
+    let (e, c, clock) = start(EmulatorConfig::new(), T0).await;
+    use live_emulator::Clock as _;
+    let body = br#"{"DateFrom": "2023-10-09T00:00:00+08:00", "DateTo": "2023-10-10T00:00:00+08:00", "PageNum": 1, "PageSize": 30, "Vhost": "example.com", "App": "live", "Stream": "example_stream"}"#;
+    let req = c.signed_at(ACTION, body, clock.now());
+    let auth = req.headers()["authorization"].to_str().unwrap().to_owned();
+    assert!(auth.contains("SignedHeaders=content-type;host;x-content-sha256;x-date,"));
+    let a = c.send(req).await.unwrap();
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let files = a.result()["Data"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    let keys: std::collections::BTreeSet<&str> = files[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "App",
+            "Bucket",
+            "Duration",
+            "EndTime",
+            "EndTimeUTC",
+            "FileName",
+            "Format",
+            "Path",
+            "StartTime",
+            "StartTimeUTC",
+            "Stream",
+            "Vhost",
+            "Vid"
+        ]
+        .into_iter()
+        .collect()
+    );
+    e.shutdown().await;
+}
