@@ -2,8 +2,9 @@
 //!
 //! Starts the Live emulator on a free loopback port with its demo credential, then: checks the
 //! signer on the documentation's example, gets the documented example task, creates a task,
-//! lists, stops it, gets it again, shows a wrongly signed request refused and a call that
-//! survives injected faults by retrying; then shuts the emulator down.
+//! lists, stops it, gets it again, shows the recorded file of the finished example task, a
+//! wrongly signed request refused and a call that survives injected faults by retrying; then
+//! shuts the emulator down.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -162,7 +163,25 @@ async fn demo() -> DemoResult {
         return Err("the stopped task is not 停用".into());
     }
 
-    step(7, "A wrongly signed request is refused");
+    step(
+        7,
+        "DescribeRecordTaskFileHistory: the recorded file of a task that finished",
+    );
+    let files = client.record_files_of(&got.task).all().await?;
+    let Some(file) = files.first() else {
+        return Err("the finished example task has no recorded file".into());
+    };
+    println!(
+        "    {}  {} → {}  duration {}  {}  {}",
+        file.file_name,
+        file.start_time,
+        file.end_time,
+        file.duration,
+        file.format,
+        file.location().map(|l| l.to_string()).unwrap_or_default()
+    );
+
+    step(8, "A wrongly signed request is refused");
     let wrong = LiveClient::builder()
         .endpoint(emulator.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, "not-the-secret")?)
@@ -184,7 +203,7 @@ async fn demo() -> DemoResult {
         Ok(_) => return Err("a wrongly signed request was accepted".into()),
     }
 
-    step(8, "A call survives injected faults by retrying");
+    step(9, "A call survives injected faults by retrying");
     emulator.inject(FaultRule::next(1, FaultKind::Html502).for_action("GetPullRecordTask"));
     emulator.inject(
         FaultRule::next(
@@ -213,7 +232,7 @@ async fn demo() -> DemoResult {
         survived.request_id()
     );
 
-    step(9, "Shut the emulator down");
+    step(10, "Shut the emulator down");
     emulator.shutdown().await;
     println!("    stopped");
     Ok(())
