@@ -88,6 +88,25 @@
 //! # }
 //! ```
 //!
+//! # Recorded files
+//!
+//! [`LiveClient::describe_record_task_file_history`] lists the files recordings wrote in a
+//! window of at most 7 days; [`LiveClient::record_files_of`] goes from a task (or its id) to
+//! its files across any span, window after window, page after page:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! # let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
+//! #     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?).build()?;
+//! let files = client.record_files_of("5b903f78c7f5ae*******01f6fe2eea").all().await?;
+//! assert_eq!(files[0].start_time, "2023-10-09T15:16:15+08:00");
+//! assert_eq!(files[0].duration_number(), Some(133.0)); // the emulator writes seconds
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Tracing
 //!
 //! A span `live.operation` per call (action, attempts, request id, outcome) and

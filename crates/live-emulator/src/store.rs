@@ -1,4 +1,5 @@
-//! The in-memory, per-account task store and the four actions' rules.
+//! The in-memory, per-account task store, the four task actions' rules, and the recordings
+//! that ran (what DescribeRecordTaskFileHistory's files are made of).
 
 use std::collections::HashMap;
 use std::time::SystemTime;
