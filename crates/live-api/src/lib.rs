@@ -99,6 +99,7 @@ mod client;
 mod credentials;
 mod env;
 mod error;
+pub mod limit;
 mod ops;
 mod retry;
 
@@ -111,6 +112,12 @@ pub use credentials::{
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
+pub use limit::{
+    Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
+    RateParseError,
+};
+#[cfg(feature = "redis")]
+pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
