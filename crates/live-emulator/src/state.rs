@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::Faults;
 use crate::rate_limit::RateLimiter;
+use crate::stats::Stats;
 use crate::store::Store;
 use crate::EmulatorError;
 
@@ -24,6 +25,8 @@ pub(crate) struct State {
     store: Mutex<Store>,
     pub(crate) rates: RateLimiter,
     pub(crate) faults: Arc<Faults>,
+    /// What was answered.
+    pub(crate) stats: Stats,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) get_shape: GetShape,
     counter: AtomicU64,
@@ -75,6 +78,7 @@ impl State {
             store: Mutex::new(store),
             rates: RateLimiter::new(config.rate_limit),
             faults: Arc::new(Faults::default()),
+            stats: Stats::default(),
             clock: config.clock.clone(),
             get_shape: config.get_shape,
             counter: AtomicU64::new(0),
