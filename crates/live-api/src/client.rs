@@ -500,6 +500,11 @@ impl LiveClient {
         self.inner.proxy.as_deref()
     }
 
+    /// The client's environment (clocks and sleep).
+    pub(crate) fn environment(&self) -> &Arc<dyn Environment> {
+        &self.inner.env
+    }
+
     /// The limiter that paces this client's calls; `None` with [`Pacing::Off`].
     pub fn rate_limiter(&self) -> Option<&Arc<dyn RateLimiter>> {
         self.inner.limiter.as_ref()

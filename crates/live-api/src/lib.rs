@@ -99,9 +99,11 @@ mod client;
 mod credentials;
 mod env;
 mod error;
+mod fleet;
 pub mod limit;
 mod ops;
 mod retry;
+mod wait;
 
 pub use client::{LiveClient, LiveClientBuilder};
 #[doc(hidden)]
@@ -112,6 +114,7 @@ pub use credentials::{
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
+pub use fleet::{GetPullRecordTasks, TaskResult, TaskResults};
 pub use limit::{
     Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
     RateParseError,
@@ -124,6 +127,7 @@ pub use ops::{
     StopPullRecordTaskOutput, Tasks,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
+pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};
 
 pub use live_model as model;
 pub use volc_sign::Credentials;
