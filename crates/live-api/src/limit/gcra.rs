@@ -69,6 +69,13 @@ impl Gcra {
         Ok(wait)
     }
 
+    /// A slot at `slot` was given elsewhere (by Redis): no local slot before the next one.
+    pub(crate) fn granted(&mut self, base: u64, slot: u64) {
+        self.tat = self
+            .tat
+            .max(slot.saturating_add(self.interval_at(base, slot)));
+    }
+
     /// A throttling answer at `now`, with the service's `Retry-After`.
     pub(crate) fn throttled(&mut self, now: u64, retry_after: Option<Duration>) {
         let ra = retry_after

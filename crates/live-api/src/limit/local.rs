@@ -120,6 +120,19 @@ impl LocalRateLimiter {
             .map_err(|wait| NoPermit::new(Duration::from_nanos(wait)))
     }
 
+    /// Records that a slot `wait` from now was given to `key` elsewhere (by Redis), so that
+    /// pacing here, if it takes over, goes on from there instead of starting afresh.
+    pub(crate) fn note_granted(&self, key: RateKey<'_>, wait: Duration) {
+        let Some(base) = self.limits.interval_nanos_for(key.action) else {
+            return;
+        };
+        let slot = self.now().saturating_add(nanos(wait));
+        self.lock()
+            .entry((key.access_key_id.to_owned(), key.action.name()))
+            .or_default()
+            .granted(base, slot);
+    }
+
     /// Learns from `feedback` for `key`, at once.
     pub(crate) fn learn(&self, key: RateKey<'_>, feedback: Feedback) {
         let Feedback::Throttled { retry_after } = feedback else {

@@ -152,7 +152,8 @@ impl RedisRateLimiterBuilder {
 ///   last reserved slot.
 /// - A throttling answer seen by any process slows down every process.
 /// - When Redis cannot be reached or does not answer within [`timeout`](RedisRateLimiterBuilder::timeout),
-///   the call is paced by a [`LocalRateLimiter`] at the same limits, a warning is logged once
+///   the call is paced by a [`LocalRateLimiter`] at the same limits (it goes on from the last
+///   slot Redis gave this process, so the switch makes no burst), a warning is logged once
 ///   per outage (tracing, target `live_api::limit`), and Redis is tried again after
 ///   [`retry_redis_after`](RedisRateLimiterBuilder::retry_redis_after). No call waits past its
 ///   deadline for Redis.
@@ -359,6 +360,8 @@ impl RateLimiter for RedisRateLimiter {
                 {
                     Some(Ok((true, wait_us))) => {
                         let wait = Duration::from_micros(wait_us);
+                        // Kept in step, so that local pacing goes on from here if Redis fails.
+                        s.local.note_granted(key, wait);
                         if !wait.is_zero() {
                             s.env.sleep(wait).await;
                         }
