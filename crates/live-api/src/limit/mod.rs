@@ -1,6 +1,6 @@
 //! Client-side pacing under the account's rate limits: the [`RateLimiter`] trait, the limits
 //! ([`RateLimits`], [`Rate`]), the in-process [`LocalRateLimiter`] and, behind the feature
-//! `redis`, the [`RedisRateLimiter`] that shares one budget between processes.
+//! `redis`, the `RedisRateLimiter` that shares one budget between processes.
 //!
 //! The client asks its limiter for a permit for (access key id, action) before **every**
 //! attempt (retries, and the GetPullRecordTask that checks a stop whose answer was lost,
@@ -339,7 +339,7 @@ pub enum Pacing {
     Off,
     /// The default: a [`LocalRateLimiter`] at these limits, shared by all clones of the client.
     Local(RateLimits),
-    /// Your limiter, e.g. a [`RedisRateLimiter`] (feature `redis`), possibly shared by
+    /// Your limiter, e.g. a `RedisRateLimiter` (feature `redis`), possibly shared by
     /// several clients.
     Limiter(std::sync::Arc<dyn RateLimiter>),
 }
