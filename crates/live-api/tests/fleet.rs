@@ -316,3 +316,20 @@ async fn a_stopped_task_ends_the_default_wait_but_never_finishes() {
     );
     e.shutdown().await;
 }
+
+#[test]
+fn fan_out_and_waiter_can_be_spawned() {
+    fn send<T: Send + 'static>(_: &T) {}
+    let client = LiveClient::builder()
+        .credentials(Credentials::new("AKLTx", "c2VjcmV0").unwrap())
+        .build()
+        .unwrap();
+    let results = client.get_pull_record_tasks(vec!["a", "b"]).stream();
+    send(&results);
+    let wait = client.wait_for_pull_record_task("a").send();
+    send(&wait);
+    assert_eq!(
+        format!("{results:?}"),
+        "TaskResults { in_flight: 0, more_ids: true, .. }"
+    );
+}

@@ -70,6 +70,7 @@ impl Gcra {
     }
 
     /// A slot at `slot` was given elsewhere (by Redis): no local slot before the next one.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn granted(&mut self, base: u64, slot: u64) {
         self.tat = self
             .tat

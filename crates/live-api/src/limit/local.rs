@@ -122,6 +122,7 @@ impl LocalRateLimiter {
 
     /// Records that a slot `wait` from now was given to `key` elsewhere (by Redis), so that
     /// pacing here, if it takes over, goes on from there instead of starting afresh.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn note_granted(&self, key: RateKey<'_>, wait: Duration) {
         let Some(base) = self.limits.interval_nanos_for(key.action) else {
             return;

@@ -344,6 +344,51 @@ pub enum Pacing {
     Limiter(std::sync::Arc<dyn RateLimiter>),
 }
 
+impl Pacing {
+    /// Reads the pacing a user chose, as `volc-live --rate-limit` and `VOLCENGINE_RATE_LIMIT`
+    /// take it: `off`, `local` (the default), or a Redis URL `redis://HOST[:PORT][/DB]`
+    /// (feature `redis`; nothing is connected yet). `limits` apply to `local` and Redis.
+    ///
+    /// ```
+    /// use live_api::{Pacing, RateLimits};
+    ///
+    /// assert!(matches!(Pacing::parse("off", RateLimits::documented()), Ok(Pacing::Off)));
+    /// assert!(matches!(Pacing::parse("local", RateLimits::documented()), Ok(Pacing::Local(_))));
+    /// assert!(Pacing::parse("sometimes", RateLimits::documented()).is_err());
+    /// ```
+    pub fn parse(spec: &str, limits: RateLimits) -> Result<Pacing, crate::LiveError> {
+        let spec = spec.trim();
+        match spec {
+            "off" => Ok(Pacing::Off),
+            "local" | "" => Ok(Pacing::Local(limits)),
+            _ if spec.starts_with("redis://")
+                || spec.starts_with("rediss://")
+                || spec.starts_with("redis+unix://") =>
+            {
+                Self::redis(spec, limits)
+            }
+            _ => Err(crate::ErrorKind::Config(
+                "pacing is off, local or a Redis URL redis://HOST[:PORT][/DB]".into(),
+            )
+            .into()),
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis(url: &str, limits: RateLimits) -> Result<Pacing, crate::LiveError> {
+        let limiter = RedisRateLimiter::builder(url).limits(limits).build()?;
+        Ok(Pacing::Limiter(std::sync::Arc::new(limiter)))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis(_url: &str, _limits: RateLimits) -> Result<Pacing, crate::LiveError> {
+        Err(crate::ErrorKind::Config(
+            "pacing through Redis needs live-api's `redis` feature".into(),
+        )
+        .into())
+    }
+}
+
 impl Default for Pacing {
     fn default() -> Self {
         Pacing::Local(RateLimits::documented())
