@@ -32,6 +32,10 @@
 //! This is AIMD (additive increase, multiplicative decrease) on the clock rather than on
 //! successes, so the recovery is the same however many callers there are.
 //!
+//! The service counts per account; the limiter paces per access key id. Two keys of one
+//! account used at once each get the whole limit here: give them lower rates
+//! ([`RateLimits::with_rate_for_all`]), or let the throttling answers slow them down.
+//!
 //! Why not `governor`: its GCRA does not reserve future slots (a caller polls until a slot is
 //! free, so the wait is not known in advance and cannot be refused against a deadline), its
 //! quota is fixed per limiter (no slowing down after a throttling answer), and the Redis

@@ -20,6 +20,7 @@ use crate::error::{ErrorKind, LiveError};
 /// the longest wait (`acquire`) or the `Retry-After` (`throttle`) in µs, and the TTL floor (ms).
 /// Returns `{1, wait}` for a permit `wait` µs away, `{0, wait}` for a refusal.
 const SCRIPT: &str = r#"
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local base = tonumber(ARGV[2])
@@ -416,6 +417,17 @@ mod tests {
         assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
         let ok = RedisRateLimiter::new("redis://:hunter2@127.0.0.1:1/0").unwrap();
         assert!(!format!("{ok:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn pacing_parses_a_redis_url() {
+        let limits = RateLimits::documented();
+        let p = crate::Pacing::parse("redis://:hunter2@127.0.0.1:6379/1", limits).unwrap();
+        let crate::Pacing::Limiter(l) = &p else {
+            panic!("{p:?}")
+        };
+        let shown = format!("{l:?}");
+        assert!(shown.contains("redis://127.0.0.1:6379/1") && !shown.contains("hunter2"));
     }
 
     #[test]
