@@ -107,6 +107,41 @@
 //! # }
 //! ```
 //!
+//! # Rate limits and fleets
+//!
+//! Every attempt first takes a permit from the client's [`RateLimiter`] for its access key id
+//! and action: by default a [`LocalRateLimiter`] at the documented limits (10/s for
+//! GetPullRecordTask, 50/s for the others), shared by all clones, with no burst (see
+//! [`limit`] for the rule, and what a throttling answer does to it). [`Pacing`] turns it off,
+//! changes the limits, or puts a `RedisRateLimiter` (feature `redis`) in its place so that
+//! several processes share one budget. On top of it: a fan-out
+//! ([`LiveClient::get_pull_record_tasks`]) and a waiter
+//! ([`LiveClient::wait_for_pull_record_task`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! use live_api::{LiveClient, Pacing, Rate, RateLimits, WaitUntil};
+//!
+//! let client = LiveClient::builder()
+//!     .endpoint(emulator.base_url())
+//! #   .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?)
+//!     .pacing(Pacing::Local(RateLimits::documented().with_rate("GetPullRecordTask", Rate::per_second(5).unwrap())))
+//!     .build()?;
+//! let ids = vec![live_emulator::EXAMPLE_TASK_ID; 3];
+//! let mut results = client.get_pull_record_tasks(ids).concurrency(8).stream();
+//! while let Some(r) = results.next().await {
+//!     println!("{}: {}", r.task_id, r.result?.task.status);
+//! }
+//! let ended = client.wait_for_pull_record_task(live_emulator::EXAMPLE_TASK_ID)
+//!     .until(WaitUntil::Ended).send().await?;
+//! assert_eq!(ended.polls, 1);
+//! assert_eq!(emulator.stats().throttled, 0);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Tracing
 //!
 //! A span `live.operation` per call (action, attempts, request id, outcome) and
@@ -118,9 +153,12 @@ mod client;
 mod credentials;
 mod env;
 mod error;
+mod fleet;
+pub mod limit;
 mod ops;
 mod record_files;
 mod retry;
+mod wait;
 
 pub use client::{LiveClient, LiveClientBuilder};
 #[doc(hidden)]
@@ -131,6 +169,13 @@ pub use credentials::{
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
+pub use fleet::{GetPullRecordTasks, TaskResult, TaskResults};
+pub use limit::{
+    Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
+    RateParseError,
+};
+#[cfg(feature = "redis")]
+pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
@@ -141,6 +186,7 @@ pub use record_files::{
     RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, TASK_WINDOW_LEAD,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
+pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};
 
 pub use live_model as model;
 pub use volc_sign::Credentials;

@@ -588,6 +588,7 @@ mod tests {
         let client = LiveClient::builder()
             .credentials(Credentials::new("AKLTtest", "c2VjcmV0").unwrap())
             .transport(transport.clone())
+            .pacing(crate::Pacing::Off)
             .build()
             .unwrap();
         let mut list = client.list_pull_record_tasks().page_size(500);

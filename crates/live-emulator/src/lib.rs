@@ -136,7 +136,9 @@
 //! `GET /__emulator/health`, `POST /__emulator/faults` with a [`FaultRule`] as JSON
 //! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`,
 //! `{"action":"CreatePullRecordTask","kind":"lose_answer_truncate"}`),
-//! `DELETE /__emulator/faults`.
+//! `DELETE /__emulator/faults`, `GET /__emulator/stats` (what was answered, by action and
+//! code, throttled answers included: [`EmulatorStats`]) and `DELETE /__emulator/stats` (back
+//! to zero).
 
 mod actions;
 mod admin;
@@ -153,6 +155,7 @@ mod rate_limit;
 mod reply;
 mod request;
 mod state;
+mod stats;
 mod store;
 mod timeouts;
 
@@ -166,6 +169,7 @@ pub use config::{
 pub use emulator::Emulator;
 pub use faults::{FaultKind, FaultRule, Faults};
 pub use files::{DEFAULT_RECORD_BUCKET, MIN_RECORD_SEGMENT};
+pub use stats::{EmulatorStats, NO_ANSWER_CODE, OK_CODE, THROTTLED_CODE};
 
 /// Why the emulator could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

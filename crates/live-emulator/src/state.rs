@@ -14,6 +14,7 @@ use crate::config::EmulatorConfig;
 use crate::faults::Faults;
 use crate::files::RecordSettings;
 use crate::rate_limit::RateLimiter;
+use crate::stats::Stats;
 use crate::store::Store;
 use crate::EmulatorError;
 
@@ -25,6 +26,8 @@ pub(crate) struct State {
     store: Mutex<Store>,
     pub(crate) rates: RateLimiter,
     pub(crate) faults: Arc<Faults>,
+    /// What was answered.
+    pub(crate) stats: Stats,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) get_shape: GetShape,
     /// Where recordings go and how they are cut.
@@ -79,6 +82,7 @@ impl State {
             store: Mutex::new(store),
             rates: RateLimiter::new(config.rate_limit),
             faults: Arc::new(Faults::default()),
+            stats: Stats::default(),
             clock: config.clock.clone(),
             get_shape: config.get_shape,
             records: config.records.clone(),
