@@ -4,8 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use live_api::{Credentials, Environment, ErrorKind, LiveClient, ManualEnvironment};
-use live_emulator::{Emulator, EmulatorConfig, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY};
+use live_api::{Credentials, Environment, ErrorKind, LiveClient, ManualEnvironment, Pacing};
+use live_emulator::{
+    Emulator, EmulatorConfig, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, OK_CODE,
+    THROTTLED_CODE,
+};
 use live_model::{format_rfc3339, GetShape, RecordFile, RecordStorage, TaskStatus};
 use time::OffsetDateTime;
 
@@ -237,13 +240,39 @@ async fn the_documented_example_task_has_its_file() {
 }
 
 #[tokio::test]
-async fn the_ten_a_second_limit_is_waited_out() {
-    // 20 daily files, one a page: more than 10 requests, all in the same second of the
-    // shared clock. The emulator answers 429 with Retry-After: 1; the client waits a second
-    // on the shared clock and goes on.
+async fn twenty_pages_keep_to_the_ten_a_second_limit() {
+    // 20 daily files, one a page: more than 10 requests. Paced (the default), the client
+    // spaces them on the shared clock and the emulator throttles none.
     let config = EmulatorConfig::new().record_segment(Duration::from_secs(86_400));
     let (e, c, env) = start(config).await;
     let id = create(&c, "paced", T0 + 60, T0 + 60 + 20 * 86_400).await;
+    env.advance(Duration::from_secs(21 * 86_400));
+    let before = env.elapsed();
+    let files = c.record_files_of(&id).page_size(1).all().await.unwrap();
+    assert_eq!(files.len(), 20);
+    let stats = e.stats();
+    let action = "DescribeRecordTaskFileHistory";
+    assert_eq!(stats.count(action, THROTTLED_CODE), 0, "{stats:?}");
+    assert!(stats.count(action, OK_CODE) > 10, "{stats:?}");
+    // More than ten calls cannot fit in one second of the shared clock.
+    assert!(env.elapsed() - before >= Duration::from_secs(1));
+    e.shutdown().await;
+}
+
+#[tokio::test]
+async fn unpaced_the_ten_a_second_limit_is_waited_out() {
+    // The same without pacing: the emulator answers 429 with Retry-After: 1; the client
+    // waits a second on the shared clock and goes on.
+    let config = EmulatorConfig::new().record_segment(Duration::from_secs(86_400));
+    let (e, paced, env) = start(config).await;
+    let id = create(&paced, "unpaced", T0 + 60, T0 + 60 + 20 * 86_400).await;
+    let c = LiveClient::builder()
+        .endpoint(e.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
+        .environment(Arc::new(env.clone()))
+        .pacing(Pacing::Off)
+        .build()
+        .unwrap();
     env.advance(Duration::from_secs(21 * 86_400));
     let files = c.record_files_of(&id).page_size(1).all().await.unwrap();
     assert_eq!(files.len(), 20);
@@ -251,6 +280,11 @@ async fn the_ten_a_second_limit_is_waited_out() {
         env.sleeps().contains(&Duration::from_secs(1)),
         "{:?}",
         env.sleeps()
+    );
+    assert!(
+        e.stats()
+            .count("DescribeRecordTaskFileHistory", THROTTLED_CODE)
+            > 0
     );
     e.shutdown().await;
 }
