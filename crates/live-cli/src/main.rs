@@ -26,7 +26,10 @@ use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use live_api::{ErrorKind, ListPullRecordTasks, LiveClient, LiveError, StandardRetry};
+use live_api::{
+    ErrorKind, ListPullRecordTasks, LiveClient, LiveError, Pacing, Rate, RateLimits, StandardRetry,
+    WaitUntil,
+};
 use live_model::sanitize::{sanitize, MAX_FIELD_CHARS};
 use live_model::{Pagination, PullRecordTask};
 use output::Report;
@@ -72,9 +75,13 @@ struct Cli {
     )]
     region: String,
     /// Give up after this many seconds: the whole command, retries and (with --all) every
-    /// page included.
+    /// page included. Not set, `get` with several ids has no overall limit and `wait` ends
+    /// at its --max-wait (each call is still bounded by --call-timeout).
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     timeout: u64,
+    /// Whether --timeout was given (not its default).
+    #[arg(skip)]
+    timeout_given: bool,
     /// Give up on one API call (one page) after this many seconds, retries included
     /// (default: --timeout).
     #[arg(long, global = true, value_name = "SECONDS")]
@@ -82,6 +89,22 @@ struct Cli {
     /// Retries after a failed attempt (only what is safe to retry is retried).
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     retries: u32,
+    /// Pace calls under the account's rate limits: `off`; `local` (this process keeps to the
+    /// documented limits); or `redis://HOST:PORT[/DB]` (one budget shared by every process
+    /// that uses the same Redis and access key; falls back to local pacing if Redis is out
+    /// of reach).
+    #[arg(
+        long,
+        global = true,
+        env = "VOLCENGINE_RATE_LIMIT",
+        value_name = "off|local|redis://HOST:PORT[/DB]",
+        default_value = "local"
+    )]
+    rate_limit: String,
+    /// With local or Redis pacing: at most this many calls per second for every action,
+    /// instead of the documented limits (e.g. a share of the account's budget).
+    #[arg(long, global = true, value_name = "PER_SEC")]
+    rate: Option<Rate>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
     output: Output,
@@ -116,6 +139,114 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Debug, Args)]
+struct GetArgs {
+    /// The task id; repeat it for several tasks (their rows are printed as they arrive).
+    #[arg(
+        long = "task-id",
+        value_name = "ID",
+        required_unless_present = "task_ids_from"
+    )]
+    task_ids: Vec<String>,
+    /// Also read task ids from FILE (`-` for stdin): one per line; blank lines and lines
+    /// starting with `#` are skipped.
+    #[arg(long, value_name = "FILE")]
+    task_ids_from: Option<std::path::PathBuf>,
+    /// With several ids: at most this many calls in flight (the pace is set by
+    /// --rate-limit).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+struct WaitArgs {
+    /// The task id.
+    #[arg(long)]
+    task_id: String,
+    /// The status to wait for: recording (started), finished, stopped, or ended (finished
+    /// or stopped).
+    #[arg(long, value_name = "STATUS", default_value = "ended")]
+    until: WaitUntil,
+    /// Give up after this long (e.g. 90s, 15m, 2h; a bare number is seconds): exit 3.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    max_wait: Duration,
+}
+
+/// A duration as `90`, `90s`, `15m` or `2h`.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| "takes a number of seconds, or a number with s, m or h (e.g. 90s, 15m, 2h)")?;
+    let secs = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        _ => None,
+    }
+    .filter(|&secs| secs <= MAX_TIMEOUT_SECS)
+    .ok_or("takes a number of seconds, or a number with s, m or h, up to a week")?;
+    Ok(Duration::from_secs(secs))
+}
+
+/// The most task ids read from a file: 16 MiB of text.
+const MAX_IDS_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The ids of `--task-id` and `--task-ids-from`, in that order.
+fn task_ids(a: &GetArgs) -> Result<Vec<String>, String> {
+    let mut ids = a.task_ids.clone();
+    if let Some(path) = &a.task_ids_from {
+        let text = if path.as_os_str() == "-" {
+            use std::io::Read;
+            let mut buf = Vec::new();
+            io::stdin()
+                .lock()
+                .take(MAX_IDS_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("--task-ids-from -: {e}"))?;
+            if buf.len() > MAX_IDS_FILE_BYTES {
+                return Err(format!(
+                    "--task-ids-from -: more than {MAX_IDS_FILE_BYTES} bytes"
+                ));
+            }
+            buf
+        } else {
+            match live_api::bounded::read_file_bounded(path, MAX_IDS_FILE_BYTES) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => {
+                    return Err(format!("--task-ids-from {}: no such file", path.display()))
+                }
+                Err(e) => return Err(format!("--task-ids-from {}: {e}", path.display())),
+            }
+        };
+        let text = String::from_utf8(text)
+            .map_err(|_| "--task-ids-from: the file is not UTF-8 text".to_owned())?;
+        ids.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    if ids.is_empty() {
+        return Err("no task id given (--task-id, or ids in --task-ids-from)".to_owned());
+    }
+    Ok(ids)
+}
+
+/// The pacing that `--rate-limit` and `--rate` ask for.
+fn pacing(cli: &Cli) -> Result<Pacing, String> {
+    if cli.rate.is_some() && cli.rate_limit.trim() == "off" {
+        return Err("--rate needs pacing: --rate-limit local or redis://…".to_owned());
+    }
+    let limits = match cli.rate {
+        Some(rate) => RateLimits::documented().with_rate_for_all(rate),
+        None => RateLimits::documented(),
+    };
+    Pacing::parse(&cli.rate_limit, limits).map_err(|e| format!("--rate-limit: {e}"))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Output {
     Table,
@@ -128,11 +259,7 @@ enum Output {
 enum Command {
     /// Show one task.
     #[command(visible_alias = "get")]
-    GetPullRecordTask {
-        /// The task id.
-        #[arg(long)]
-        task_id: String,
-    },
+    GetPullRecordTask(GetArgs),
     /// List tasks, one page or all of them.
     #[command(visible_alias = "list")]
     ListPullRecordTasks(ListArgs),
@@ -146,6 +273,10 @@ enum Command {
         #[arg(long)]
         task_id: String,
     },
+    /// Wait until a task reaches a status, polling GetPullRecordTask with backoff (paced);
+    /// a live line on a terminal, one line per poll on stderr otherwise.
+    #[command(visible_alias = "wait")]
+    WaitPullRecordTask(WaitArgs),
     /// List recorded files (DescribeRecordTaskFileHistory): by a window of at most 7 days
     /// (--from, --to), or every file of one task (--task-id).
     #[command(visible_alias = "describe-record-task-file-history")]
@@ -324,6 +455,14 @@ enum Failure {
     Deadline(Duration),
     /// stdout could not be written.
     Output(io::Error),
+    /// Input that is wrong before anything is sent (e.g. --task-ids-from).
+    Usage(String),
+    /// Some of several calls failed (each reported as it came); the worst exit status.
+    Some {
+        failed: usize,
+        total: usize,
+        exit: u8,
+    },
 }
 
 impl From<LiveError> for Failure {
@@ -412,12 +551,138 @@ async fn list_all(
     Ok(())
 }
 
+/// `get-pull-record-task` with several ids: a fan-out, rows (or JSON lines) as results
+/// arrive, each failure reported on stderr as it comes, the worst exit status at the end.
+async fn get_many(
+    cli: &Cli,
+    client: &LiveClient,
+    ids: Vec<String>,
+    concurrency: usize,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let total = ids.len();
+    let progress = Progress::bar(total as u64, "tasks");
+    let mut results = client
+        .get_pull_record_tasks(ids)
+        .concurrency(concurrency)
+        .stream();
+    let mut table = Table::new(&TASK_HEADER);
+    let (mut failed, mut worst, mut shown) = (0usize, 0u8, 0usize);
+    while let Some(r) = results.next().await {
+        progress.inc();
+        let written: io::Result<()> = progress.suspend(|| {
+            match (&r.result, cli.output) {
+                (Ok(o), Output::Json) => write_json(
+                    out,
+                    &json!({"task_id": r.task_id, "request_id": o.request_id(), "task": task_json(&o.task)}),
+                )?,
+                (Ok(o), Output::Table) => {
+                    let rows = task_rows(std::slice::from_ref(&o.task));
+                    table.fit(&rows);
+                    if shown == 0 {
+                        writeln!(out, "{}", table.line(&TASK_HEADER))?;
+                    }
+                    table.write(out, &rows)?;
+                    shown += 1;
+                }
+                (Err(e), Output::Json) => {
+                    let report = Report::live(e, error_line(e), None, exit_code(e));
+                    write_json(out, &json!({"task_id": r.task_id, "error": report.to_value()}))?;
+                }
+                (Err(e), Output::Table) => {
+                    let id = cell(&r.task_id);
+                    eprintln!("volc-live: task {id}: {}", error_line(e).trim_start_matches("volc-live: "));
+                }
+            }
+            out.flush()
+        });
+        written?;
+        if let Err(e) = &r.result {
+            failed += 1;
+            worst = worst.max(exit_code(e));
+        }
+    }
+    progress.finish();
+    if failed > 0 {
+        return Err(Failure::Some {
+            failed,
+            total,
+            exit: worst,
+        });
+    }
+    Ok(())
+}
+
+/// `wait-pull-record-task`: polls until the status holds; the task at the end.
+async fn wait(
+    cli: &Cli,
+    client: &LiveClient,
+    a: &WaitArgs,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let progress = Progress::spinner("polls");
+    let line = progress.clone();
+    let waited = client
+        .wait_for_pull_record_task(&a.task_id)
+        .until(a.until)
+        .max_wait(a.max_wait)
+        .on_poll(move |p| {
+            let status = match (p.status, p.error) {
+                (Some(s), _) => format!("{} ({})", s.name(), cell(s.text())),
+                (None, Some(e)) => format!("poll failed: {e}"),
+                (None, None) => "no answer".to_owned(),
+            };
+            let next = p.next_poll_in.map_or(String::new(), |d| {
+                format!(", next poll in {}s", d.as_secs())
+            });
+            let text = format!("{status}, {}s elapsed{next}", p.elapsed.as_secs());
+            if line.is_visible() {
+                line.inc();
+                line.message(text);
+            } else {
+                eprintln!("volc-live: poll {}: {text}", p.polls);
+            }
+        })
+        .send()
+        .await;
+    progress.finish();
+    let w = waited?;
+    let task = &w.output.task;
+    match cli.output {
+        Output::Json => write_json(
+            out,
+            &json!({
+                "request_id": w.output.request_id(),
+                "task": task_json(task),
+                "until": a.until.word(),
+                "polls": w.polls,
+                "waited_s": w.waited.as_secs_f64(),
+            }),
+        )?,
+        Output::Table => writeln!(
+            out,
+            "{}
+reached {} after {} polls in {}s; request id: {}",
+            table(&TASK_HEADER, &task_rows(std::slice::from_ref(task))),
+            a.until,
+            w.polls,
+            w.waited.as_secs(),
+            cell(w.output.request_id())
+        )?,
+    }
+    Ok(())
+}
+
 async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(), Failure> {
     let (value, text) = match &cli.command {
-        Command::GetPullRecordTask { task_id } => {
+        Command::GetPullRecordTask(a) => {
+            let ids = task_ids(a).map_err(Failure::Usage)?;
+            if ids.len() > 1 || a.task_ids_from.is_some() {
+                return get_many(cli, client, ids, a.concurrency, out).await;
+            }
             let out = client
                 .get_pull_record_task()
-                .task_id(task_id)
+                .task_id(&ids[0])
                 .send()
                 .await?;
             let text = format!(
@@ -496,6 +761,7 @@ async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(),
                 text,
             )
         }
+        Command::WaitPullRecordTask(a) => return wait(cli, client, a, out).await,
         Command::ListRecordFiles(a) => return files::run(cli.output, client, a, out).await,
         // Answered in main, before a client is built.
         Command::Completions { .. } => return Ok(()),
@@ -578,6 +844,16 @@ fn failure(f: &Failure) -> Report {
             3,
         ),
         Failure::Output(e) => Report::plain("output", format!("cannot write the output: {e}"), 3),
+        Failure::Usage(message) => Report::plain("usage", message.clone(), 2),
+        Failure::Some {
+            failed,
+            total,
+            exit,
+        } => Report::plain(
+            "some_failed",
+            format!("{failed} of {total} task ids failed (each is reported above)"),
+            *exit,
+        ),
     }
 }
 
@@ -607,6 +883,9 @@ fn parse(args: Vec<OsString>, json_errors: bool) -> Result<Cli, ExitCode> {
     };
     // As the official tools read them: trimmed, an empty variable counts as unset, and
     // VOLCENGINE_ENDPOINT may be a bare host name, reached over HTTPS.
+    cli.timeout_given = matches
+        .value_source("timeout")
+        .is_some_and(|s| s != ValueSource::DefaultValue);
     let from_env = |id: &str| matches.value_source(id) == Some(ValueSource::EnvVariable);
     if from_env("endpoint") {
         let host = cli.endpoint.trim();
@@ -679,8 +958,20 @@ fn main() -> ExitCode {
     };
     // At least a second, at most a week: longer is no limit at all, and would overflow.
     let seconds = |s: u64| Duration::from_secs(s.clamp(1, MAX_TIMEOUT_SECS));
-    let timeout = seconds(cli.timeout);
-    let call_timeout = seconds(cli.call_timeout.unwrap_or(cli.timeout)).min(timeout);
+    let call_timeout = seconds(cli.call_timeout.unwrap_or(cli.timeout));
+    // Long work has no overall limit unless --timeout says so: a fan-out takes as long as
+    // its ids at the account's pace, a wait ends at --max-wait (its last poll included).
+    let timeout = match &cli.command {
+        _ if cli.timeout_given => seconds(cli.timeout),
+        Command::WaitPullRecordTask(w) => {
+            (w.max_wait + call_timeout + Duration::from_secs(1)).min(seconds(MAX_TIMEOUT_SECS))
+        }
+        Command::GetPullRecordTask(g) if g.task_ids.len() > 1 || g.task_ids_from.is_some() => {
+            seconds(MAX_TIMEOUT_SECS)
+        }
+        _ => seconds(cli.timeout),
+    };
+    let call_timeout = call_timeout.min(timeout);
     let mut builder = LiveClient::builder()
         .endpoint(&cli.endpoint)
         .region(&cli.region)
@@ -688,6 +979,10 @@ fn main() -> ExitCode {
         .attempt_timeout(call_timeout.min(Duration::from_secs(10)))
         .retry(StandardRetry::default().max_attempts(cli.retries.saturating_add(1)))
         .proxy_from_env(!cli.no_proxy);
+    match pacing(&cli) {
+        Ok(p) => builder = builder.pacing(p),
+        Err(e) => return setting(e),
+    }
     if let Some(url) = &cli.proxy {
         builder = builder.proxy(url);
     }

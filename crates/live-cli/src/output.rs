@@ -19,7 +19,8 @@ use serde_json::json;
 #[derive(Debug)]
 pub(crate) struct Report {
     /// A stable category: `usage`, `config`, `invalid_input`, `credentials`, `service`,
-    /// `transport`, `timeout`, `unexpected_response`, `decode`, `pagination`, `output`.
+    /// `transport`, `timeout`, `rate_limited`, `unexpected_response`, `decode`, `pagination`,
+    /// `output`, `some_failed` (several task ids, some failed).
     kind: &'static str,
     /// The service's error code.
     code: Option<String>,
@@ -87,8 +88,8 @@ impl Report {
         self.exit_status
     }
 
-    /// The JSON object (one line, no newline).
-    pub(crate) fn to_json(&self) -> String {
+    /// The JSON object.
+    pub(crate) fn to_value(&self) -> serde_json::Value {
         json!({
             "code": self.code,
             "kind": self.kind,
@@ -97,7 +98,11 @@ impl Report {
             "http_status": self.http_status,
             "exit_status": self.exit_status,
         })
-        .to_string()
+    }
+
+    /// The JSON object (one line, no newline).
+    pub(crate) fn to_json(&self) -> String {
+        self.to_value().to_string()
     }
 
     /// Writes the report to stderr, as JSON or as the text line.
@@ -116,7 +121,8 @@ fn kind_name(kind: &ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Service(_) => "service",
         ErrorKind::Transport(_) => "transport",
-        ErrorKind::Timeout { .. } => "timeout",
+        ErrorKind::Timeout { .. } | ErrorKind::WaitTimeout { .. } => "timeout",
+        ErrorKind::RateLimited { .. } => "rate_limited",
         ErrorKind::UnexpectedResponse(_) => "unexpected_response",
         ErrorKind::Decode(_) => "decode",
         ErrorKind::InvalidInput(_) => "invalid_input",

@@ -1,13 +1,15 @@
-//! Progress on long work (`list --all`, and any command that makes many calls): a live line on
+//! Progress on long work (`list --all`, `get` with many task ids, `wait`): a live line on
 //! stderr when stderr is a terminal, nothing at all otherwise, so redirected output and logs
 //! stay exactly what they were.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
-/// A progress line that is drawn only on a terminal.
+/// A progress line that is drawn only on a terminal. Clones share the line; it is cleared
+/// when the last clone is dropped.
+#[derive(Clone)]
 pub struct Progress {
     bar: ProgressBar,
 }
@@ -19,30 +21,35 @@ impl Progress {
         Self::new(std::io::stderr().is_terminal(), None, unit)
     }
 
+    /// A bar out of `total` `unit`s (e.g. task ids); hidden unless stderr is a terminal.
+    pub fn bar(total: u64, unit: &'static str) -> Self {
+        Self::new(std::io::stderr().is_terminal(), Some(total), unit)
+    }
+
     fn new(visible: bool, total: Option<u64>, unit: &'static str) -> Self {
         let target = if visible {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
         };
-        let bar = match total {
-            Some(n) => ProgressBar::with_draw_target(Some(n), target).with_style(
-                ProgressStyle::with_template(&format!(
-                    "{{spinner}} [{{elapsed}}] {{pos}}/{{len}} {unit} {{wide_msg}}"
-                ))
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            ),
-            None => ProgressBar::with_draw_target(None, target).with_style(
-                ProgressStyle::with_template(&format!(
-                    "{{spinner}} [{{elapsed}}] {{pos}} {unit} {{wide_msg}}"
-                ))
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
+        let template = match total {
+            Some(_) => format!("{{spinner}} [{{elapsed}}] {{pos}}/{{len}} {unit} {{wide_msg}}"),
+            None => format!("{{spinner}} [{{elapsed}}] {{pos}} {unit} {{wide_msg}}"),
         };
+        let style = ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let bar = ProgressBar::with_draw_target(total, target)
+            .with_style(style)
+            .with_finish(ProgressFinish::AndClear);
         if visible {
             bar.enable_steady_tick(Duration::from_millis(120));
         }
         Self { bar }
+    }
+
+    /// Whether the line is drawn (stderr is a terminal).
+    pub fn is_visible(&self) -> bool {
+        !self.bar.is_hidden()
     }
 
     /// One more unit done.
@@ -55,17 +62,15 @@ impl Progress {
         self.bar.set_message(text.into());
     }
 
-    /// Removes the progress line.
+    /// Runs `f` (which writes to stdout or stderr) with the line lifted, so the two do not
+    /// mix on a terminal.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
+    /// Removes the line.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if !self.bar.is_finished() {
-            self.bar.finish_and_clear();
-        }
     }
 }
 
@@ -78,15 +83,17 @@ mod tests {
         let off = Progress::new(false, Some(3), "ids");
         off.inc();
         off.message("recording");
-        assert!(off.bar.is_hidden());
+        assert!(!off.is_visible());
         assert_eq!(off.bar.position(), 1);
-        // A visible one draws to stderr; in a test harness that is a pipe, but the decision
-        // is what is tested.
+        assert_eq!(off.suspend(|| 7), 7);
+        // A visible one draws to stderr (in a test harness a pipe, which indicatif itself
+        // then leaves alone); the counting is what is tested.
         let on = Progress::new(true, None, "pages");
+        let clone = on.clone();
         on.inc();
-        on.inc();
+        clone.inc();
         assert_eq!(on.bar.position(), 2);
         on.finish();
-        assert!(on.bar.is_finished());
+        assert!(clone.bar.is_finished());
     }
 }
