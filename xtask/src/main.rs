@@ -1,5 +1,5 @@
 //! Project tasks: `cargo xtask demo`, `cargo xtask conformance sign|verify FILE` and
-//! `cargo xtask bench [sign|transport|emulator|client]`.
+//! `cargo xtask bench [sign|transport|emulator|client|fleet]`.
 
 use std::process::ExitCode;
 
@@ -7,6 +7,7 @@ mod bench;
 mod bench_all;
 mod bench_client;
 mod bench_emulator;
+mod bench_fleet;
 mod bench_transport;
 mod conformance;
 mod demo;
@@ -22,7 +23,9 @@ const USAGE: &str = "usage:
   cargo xtask bench emulator            GetPullRecordTask with verification vs a bare hyper server, concurrency 64
   cargo xtask bench client [--endpoint URL] [--concurrency C] [--requests N] [--rounds R]
                            [--ak AK --sk SK] [--task-id ID] [--side client|bare]
-                                        LiveClient vs a bare hyper-util client, alternating rounds in child processes";
+                                        LiveClient vs a bare hyper-util client, alternating rounds in child processes
+  cargo xtask bench fleet [--calls N] [--concurrency C] [--scenario unpaced|paced|local-x3|redis-x3]
+                                        calls under the emulator's rate limits, paced or not, from 1 or 3 processes";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         ["bench", "transport"] => bench_transport::run(),
         ["bench", "emulator"] => bench_emulator::run(),
         ["bench", "client", rest @ ..] => bench_client::run(rest),
+        ["bench", "fleet", rest @ ..] => bench_fleet::run(rest),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
