@@ -99,15 +99,19 @@ mod client;
 mod credentials;
 mod env;
 mod error;
+mod ini;
 mod ops;
 mod retry;
 
 pub use client::{LiveClient, LiveClientBuilder};
 #[doc(hidden)]
-pub use credentials::{parse_config_file, parse_profile_file};
+pub use credentials::{
+    parse_config_file, parse_config_file_for, parse_profile_file, parse_profile_file_for,
+};
 pub use credentials::{
     CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
-    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
+    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials, DEFAULT_PROFILE,
+    PROFILE_VARIABLE,
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
