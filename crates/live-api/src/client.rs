@@ -525,6 +525,10 @@ impl LiveClient {
     ) -> Result<Done<O::Result>, LiveError> {
         op.validate()
             .map_err(|e| LiveError::from(ErrorKind::InvalidInput(e)))?;
+        self.inner
+            .env
+            .check_timers()
+            .map_err(|m| LiveError::from(ErrorKind::Runtime(m)))?;
         let body = Bytes::from(
             serde_json::to_vec(op)
                 .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?,
