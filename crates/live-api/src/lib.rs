@@ -127,6 +127,7 @@
 //! A span `live.operation` per call (action, attempts, request id, outcome) and
 //! `live.attempt` per attempt; at debug level, the redacted canonical request and string to
 //! sign. Never the secret key, session token, signature or `Authorization`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bounded;
 mod client;

@@ -112,6 +112,7 @@
 //! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`,
 //! `{"action":"CreatePullRecordTask","kind":"lose_answer_truncate"}`),
 //! `DELETE /__emulator/faults`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actions;
 mod admin;
