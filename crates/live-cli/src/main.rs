@@ -4,20 +4,31 @@
 //! before any request); 3 transport failure, timeout, an undecodable response or pages that
 //! cannot be trusted; 4 credentials missing or unreadable.
 //!
+//! With `--output json`, a failure is one JSON object on stderr (see [`output`]). Short names:
+//! `get`, `list`, `create`, `stop`; `completions SHELL` prints a completion script.
+//!
 //! Text from the server is shown through [`live_model::sanitize()`]: control and bidi
 //! characters are escaped as `\u{…}`, table cells are capped at [`MAX_FIELD_CHARS`]
 //! characters and the error line's message at
 //! [`MAX_MESSAGE_CHARS`](live_model::sanitize::MAX_MESSAGE_CHARS). `--output json` keeps the
 //! exact values (JSON-escaped).
 
+mod logging;
+mod output;
+mod progress;
+
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use live_api::{ErrorKind, ListPullRecordTasks, LiveClient, LiveError, StandardRetry};
 use live_model::sanitize::{sanitize, MAX_FIELD_CHARS};
 use live_model::{Pagination, PullRecordTask};
+use output::Report;
+use progress::Progress;
 use serde_json::{json, Value};
 use unicode_width::UnicodeWidthStr;
 
@@ -26,14 +37,37 @@ use unicode_width::UnicodeWidthStr;
 /// Credentials come from VOLCENGINE_ACCESS_KEY / VOLCENGINE_SECRET_KEY
 /// (/ VOLCENGINE_SESSION_TOKEN), else VOLC_ACCESSKEY / VOLC_SECRETKEY, else
 /// ~/.volc/credentials, else ~/.volc/config.
+///
+/// The endpoint and the region also come from VOLCENGINE_ENDPOINT and VOLCENGINE_REGION, the
+/// variables Volcengine's own CLI and Terraform provider read (a bare host name there means
+/// https://). With --output json, an error is one JSON object on stderr. Completion scripts:
+/// `volc-live completions bash|zsh|fish|powershell|elvish`. No colour when stderr is not a
+/// terminal or NO_COLOR is set.
 #[derive(Debug, Parser)]
-#[command(name = "volc-live", version, about)]
+#[command(
+    name = "volc-live",
+    version,
+    about,
+    next_help_heading = "Global options"
+)]
 struct Cli {
     /// The API endpoint (http:// only for loopback, e.g. a local emulator).
-    #[arg(long, global = true, default_value = live_model::DEFAULT_ENDPOINT)]
+    #[arg(
+        long,
+        global = true,
+        env = "VOLCENGINE_ENDPOINT",
+        hide_env_values = true,
+        default_value = live_model::DEFAULT_ENDPOINT
+    )]
     endpoint: String,
     /// The region.
-    #[arg(long, global = true, default_value = live_model::DEFAULT_REGION)]
+    #[arg(
+        long,
+        global = true,
+        env = "VOLCENGINE_REGION",
+        hide_env_values = true,
+        default_value = live_model::DEFAULT_REGION
+    )]
     region: String,
     /// Give up after this many seconds: the whole command, retries and (with --all) every
     /// page included.
@@ -61,9 +95,21 @@ struct Cli {
     /// emulator's --tls certificate); repeatable.
     #[arg(long, global = true, value_name = "FILE")]
     ca_cert: Vec<std::path::PathBuf>,
-    /// Trace to stderr (-v: debug, -vv: trace, and the proxy taken). Secrets are never shown.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
+    /// Trace to stderr: -v debug, -vv trace (and the proxy taken); -v FILTER (or
+    /// --verbose=FILTER) a filter in RUST_LOG syntax, e.g. -v live_api=trace,hyper_util=debug.
+    /// A separate -v takes the next word only if it has '=', ',' or '[' or is a level.
+    /// Secrets are never shown.
+    #[arg(
+        short,
+        long,
+        global = true,
+        value_name = "FILTER",
+        num_args = 0..=1,
+        require_equals = false,
+        default_missing_value = "",
+        action = clap::ArgAction::Append
+    )]
+    verbose: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,23 +120,35 @@ enum Output {
     Json,
 }
 
+// Short names: `get`, `list`, `create`, `stop`; `wait` is kept for a
+// `wait-pull-record-task`.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show one task.
+    #[command(visible_alias = "get")]
     GetPullRecordTask {
         /// The task id.
         #[arg(long)]
         task_id: String,
     },
     /// List tasks, one page or all of them.
+    #[command(visible_alias = "list")]
     ListPullRecordTasks(ListArgs),
     /// Create a task that records a pull stream.
+    #[command(visible_alias = "create")]
     CreatePullRecordTask(CreateArgs),
     /// Stop a task that has not started or is recording.
+    #[command(visible_alias = "stop")]
     StopPullRecordTask {
         /// The task id.
         #[arg(long)]
         task_id: String,
+    },
+    /// Print a completion script for SHELL to stdout, e.g.
+    /// `volc-live completions bash > ~/.local/share/bash-completion/completions/volc-live`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -292,6 +350,7 @@ async fn list_all(
     let mut table = Table::new(&TASK_HEADER);
     let (mut count, mut fetched) = (0u64, 0u32);
     let mut last: Option<(String, Pagination)> = None;
+    let progress = Progress::spinner("pages");
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(page) => page,
@@ -321,8 +380,11 @@ async fn list_all(
         count += page.tasks.len() as u64;
         fetched += 1;
         asked = page.pagination.page_cur.saturating_add(1);
+        progress.inc();
+        progress.message(format!("{count} of {} tasks", page.pagination.total_count));
         last = Some((page.request_id().to_owned(), page.pagination));
     }
+    progress.finish();
     let (request_id, pagination) =
         last.unwrap_or_else(|| (String::new(), Pagination::new(a.page, a.page_size, 0)));
     match cli.output {
@@ -428,6 +490,8 @@ async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(),
                 text,
             )
         }
+        // Answered in main, before a client is built.
+        Command::Completions { .. } => return Ok(()),
         Command::StopPullRecordTask { task_id } => {
             let out = client
                 .stop_pull_record_task()
@@ -488,32 +552,112 @@ fn error_line(e: &LiveError) -> String {
     format!("volc-live: {e}{hint}")
 }
 
-/// The line and exit status of a failure.
-fn failure(f: &Failure) -> (String, u8) {
+/// The report of a failure: its text line, its JSON object and its exit status.
+fn failure(f: &Failure) -> Report {
     match f {
-        Failure::Live(e, None) => (error_line(e), exit_code(e)),
-        Failure::Live(e, Some(page)) => (format!("volc-live: page {page}: {e}"), exit_code(e)),
-        Failure::Deadline(timeout) => (
+        Failure::Live(e, None) => Report::live(e, error_line(e), None, exit_code(e)),
+        Failure::Live(e, Some(page)) => Report::live(
+            e,
+            format!("volc-live: page {page}: {e}"),
+            Some(format!("page {page}")),
+            exit_code(e),
+        ),
+        Failure::Deadline(timeout) => Report::plain(
+            "timeout",
             format!(
-                "volc-live: timeout: the command did not finish within {}s (--timeout, retries and pages included)",
+                "timeout: the command did not finish within {}s (--timeout, retries and pages included)",
                 timeout.as_secs()
             ),
             3,
         ),
-        Failure::Output(e) => (format!("volc-live: cannot write the output: {e}"), 3),
+        Failure::Output(e) => Report::plain("output", format!("cannot write the output: {e}"), 3),
+    }
+}
+
+/// Parses the command line; a usage error is reported (as JSON with `--output json`) and
+/// ends the process, `--help` and `--version` print and end it.
+fn parse(args: Vec<OsString>, json_errors: bool) -> Result<Cli, ExitCode> {
+    let color = if logging::no_color() {
+        clap::ColorChoice::Never
+    } else {
+        clap::ColorChoice::Auto
+    };
+    let parsed = Cli::command()
+        .color(color)
+        .try_get_matches_from(logging::normalize_args(args))
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            use clap::error::ErrorKind as Clap;
+            if !json_errors || matches!(e.kind(), Clap::DisplayHelp | Clap::DisplayVersion) {
+                e.exit();
+            }
+            let report = Report::usage(&e);
+            report.emit(true);
+            return Err(ExitCode::from(report.exit_status()));
+        }
+    };
+    // As the official tools read them: trimmed, an empty variable counts as unset, and
+    // VOLCENGINE_ENDPOINT may be a bare host name, reached over HTTPS.
+    let from_env = |id: &str| matches.value_source(id) == Some(ValueSource::EnvVariable);
+    if from_env("endpoint") {
+        let host = cli.endpoint.trim();
+        cli.endpoint = if host.is_empty() {
+            live_model::DEFAULT_ENDPOINT.to_owned()
+        } else if host.contains("://") {
+            host.to_owned()
+        } else {
+            format!("https://{host}")
+        };
+    }
+    if from_env("region") {
+        let region = cli.region.trim();
+        cli.region = if region.is_empty() {
+            live_model::DEFAULT_REGION
+        } else {
+            region
+        }
+        .to_owned();
+    }
+    Ok(cli)
+}
+
+/// `volc-live completions SHELL`: the script on stdout.
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "volc-live", &mut out);
+    match io::stdout().lock().write_all(&out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("volc-live: cannot write the output: {e}");
+            ExitCode::from(3)
+        }
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if cli.verbose > 0 {
-        let level = if cli.verbose > 1 { "trace" } else { "debug" };
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
-                "live_api={level},volc_live={level}"
-            )))
-            .init();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let json_errors = output::wants_json(&args);
+    let cli = match parse(args, json_errors) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let json_errors = cli.output == Output::Json;
+    // A setting found wrong before anything is sent: exit status 2.
+    let setting = |message: String| {
+        let report = Report::plain("config", message, 2);
+        report.emit(json_errors);
+        ExitCode::from(report.exit_status())
+    };
+    if let Command::Completions { shell } = cli.command {
+        return completions(shell);
+    }
+    let verbosity = logging::Verbosity::from_values(&cli.verbose);
+    match verbosity.filter() {
+        Ok(Some(filter)) => logging::init(filter),
+        Ok(None) => {}
+        Err(e) => return setting(e),
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -521,8 +665,9 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("volc-live: cannot start: {e}");
-            return ExitCode::from(3);
+            let report = Report::plain("other", format!("cannot start: {e}"), 3);
+            report.emit(json_errors);
+            return ExitCode::from(report.exit_status());
         }
     };
     // At least a second, at most a week: longer is no limit at all, and would overflow.
@@ -548,19 +693,12 @@ fn main() -> ExitCode {
                     .add_root_certificates_pem(pem.clone())
                     .build();
                 if let Err(e) = check {
-                    eprintln!("volc-live: --ca-cert {}: {e}", file.display());
-                    return ExitCode::from(2);
+                    return setting(format!("--ca-cert {}: {e}", file.display()));
                 }
                 builder = builder.add_root_certificates_pem(pem);
             }
-            Ok(None) => {
-                eprintln!("volc-live: --ca-cert {}: no such file", file.display());
-                return ExitCode::from(2);
-            }
-            Err(e) => {
-                eprintln!("volc-live: --ca-cert {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
+            Ok(None) => return setting(format!("--ca-cert {}: no such file", file.display())),
+            Err(e) => return setting(format!("--ca-cert {}: {e}", file.display())),
         }
     }
     // Whatever fails here is a setting (endpoint, region, proxy, certificates): nothing was
@@ -568,11 +706,13 @@ fn main() -> ExitCode {
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{}", error_line(&e));
-            return ExitCode::from(if e.is_credentials() { 4 } else { 2 });
+            let exit = if e.is_credentials() { 4 } else { 2 };
+            let report = Report::live(&e, error_line(&e), None, exit);
+            report.emit(json_errors);
+            return ExitCode::from(exit);
         }
     };
-    if cli.verbose > 1 {
+    if verbosity.level > 1 {
         match client.proxy() {
             Some(proxy) => eprintln!("volc-live: requests go through the proxy {proxy}"),
             None => eprintln!("volc-live: requests go directly to {}", client.endpoint()),
@@ -591,9 +731,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = out.flush();
-            let (line, code) = failure(&f);
-            eprintln!("{line}");
-            ExitCode::from(code)
+            let report = failure(&f);
+            report.emit(json_errors);
+            ExitCode::from(report.exit_status())
         }
     }
 }

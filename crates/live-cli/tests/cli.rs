@@ -152,7 +152,7 @@ async fn list_all_pages_and_the_nested_shape() {
     )
     .await;
     let url = e.base_url();
-    let all = json(&volc_live(
+    let all_out = volc_live(
         &url,
         &[
             "--output",
@@ -163,7 +163,14 @@ async fn list_all_pages_and_the_nested_shape() {
             "--all",
         ],
         true,
-    ));
+    );
+    // Progress is drawn only on a terminal: redirected, stderr stays empty.
+    assert!(
+        all_out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&all_out.stderr)
+    );
+    let all = json(&all_out);
     assert_eq!(all["tasks"].as_array().unwrap().len(), 45);
     assert_eq!(all["pagination"]["page_total"], 5);
     let one = json(&volc_live(

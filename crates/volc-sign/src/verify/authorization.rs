@@ -1,6 +1,8 @@
 //! The `Authorization` header: a strict, bounded parser of
 //! `HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 
+use std::fmt;
+
 use super::error::{malformed, VerifyError};
 use crate::canonical::ALGORITHM;
 use crate::encode::is_token;
@@ -14,7 +16,9 @@ pub const MAX_SIGNED_HEADERS: usize = 64;
 pub const MAX_SIGNED_HEADER_NAME_LEN: usize = 128;
 
 /// An `Authorization` header, parsed. Borrowed from the header text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the credential scope and the signed header names; the signature is redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ParsedAuthorization<'a> {
     /// The access key id.
     pub access_key_id: &'a str,
@@ -27,6 +31,19 @@ pub struct ParsedAuthorization<'a> {
     /// The `SignedHeaders` value, exactly as written.
     pub signed_headers: &'a str,
     signature: &'a str,
+}
+
+impl fmt::Debug for ParsedAuthorization<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParsedAuthorization")
+            .field("access_key_id", &self.access_key_id)
+            .field("date", &self.date)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &"<redacted>")
+            .finish()
+    }
 }
 
 impl ParsedAuthorization<'_> {
@@ -160,6 +177,23 @@ mod tests {
         let err = parse_authorization(h).unwrap_err();
         assert_eq!(err.kind(), VerifyErrorKind::MalformedAuthorization, "{h}");
         err.message().to_owned()
+    }
+
+    #[test]
+    fn debug_redacts_the_signature() {
+        let h = header(
+            "AK/20240520/cn-north-1/live/request",
+            "host;x-date",
+            SIG,
+            ", ",
+        );
+        let p = parse_authorization(&h).unwrap();
+        let shown = format!("{p:?} {p:#?}");
+        assert!(!shown.contains(SIG), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("host;x-date"),
+            "{shown}"
+        );
     }
 
     #[test]
