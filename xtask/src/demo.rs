@@ -73,12 +73,12 @@ fn show(task: &PullRecordTask) {
         task.parse_start_time(),
         "not set",
     );
-    time_field(
-        "end",
-        &task.end_time,
-        task.parse_end_time(),
-        "no end set: it records until stopped",
-    );
+    let no_end = if task.status.text() == "停用" {
+        "no end time was set; it was stopped"
+    } else {
+        "no end set: it records until stopped"
+    };
+    time_field("end", &task.end_time, task.parse_end_time(), no_end);
 }
 
 pub fn run() -> ExitCode {
