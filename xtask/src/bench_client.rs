@@ -151,6 +151,8 @@ fn client(
     let mut builder: LiveClientBuilder = LiveClient::builder()
         .endpoint(endpoint)
         .retry(StandardRetry::none())
+        // The client's cost is measured, not the account's rate limits.
+        .pacing(live_api::Pacing::Off)
         .allow_insecure_http(true);
     if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
         builder = builder.credentials(Credentials::new(&**ak, &**sk).map_err(|e| e.to_string())?);

@@ -2,8 +2,9 @@
 //!
 //! Starts the Live emulator on a free loopback port with its demo credential, then: checks the
 //! signer on the documentation's example, gets the documented example task, creates a task,
-//! lists, stops it, gets it again, shows a wrongly signed request refused and a call that
-//! survives injected faults by retrying; then shuts the emulator down.
+//! lists, stops it, gets it again, shows the recorded file of the finished example task, a
+//! wrongly signed request refused and a call that survives injected faults by retrying; then
+//! shuts the emulator down.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -221,7 +222,39 @@ async fn demo() -> DemoResult {
         return Err("the stopped task is not 停用".into());
     }
 
-    step(7, "A wrongly signed request is refused");
+    step(
+        7,
+        "DescribeRecordTaskFileHistory: the recorded file of a task that finished",
+    );
+    why(
+        "The documented example task has finished; the files its recording wrote are asked for\n\
+         with DescribeRecordTaskFileHistory, in windows of at most 7 days around the task's times.",
+    );
+    let files = client.record_files_of(&got.task).all().await?;
+    let Some(file) = files.first() else {
+        return Err("the finished example task has no recorded file".into());
+    };
+    field("file", &file.file_name);
+    time_field(
+        "start",
+        &file.start_time,
+        live_model::parse_rfc3339("StartTime", &file.start_time),
+        "not set",
+    );
+    time_field(
+        "end",
+        &file.end_time,
+        live_model::parse_rfc3339("EndTime", &file.end_time),
+        "not set",
+    );
+    field("duration", format!("{} (seconds, as sent)", file.duration));
+    field("format", &file.format);
+    field(
+        "stored at",
+        file.location().map(|l| l.to_string()).unwrap_or_default(),
+    );
+
+    step(8, "A wrongly signed request is refused");
     why("The same GetPullRecordTask request, with the same access key, signed with a wrong secret\n\
          key (\"not-the-secret\"). Only the signature changes; the emulator recomputes it with the\n\
          real secret, the two differ, and the request is refused before it reaches the task store.\n\
@@ -248,7 +281,7 @@ async fn demo() -> DemoResult {
         Ok(_) => return Err("a wrongly signed request was accepted".into()),
     }
 
-    step(8, "A call survives injected faults by retrying");
+    step(9, "A call survives injected faults by retrying");
     why("The emulator is told to fail the next two GetPullRecordTask calls the way a real network\n\
          and service can: a gateway's HTML 502 page, then InternalError (HTTP 500). A read is safe\n\
          to repeat, so the client retries it and the third attempt gets the answer.");
@@ -284,7 +317,7 @@ async fn demo() -> DemoResult {
         ),
     );
 
-    step(9, "Shut the emulator down");
+    step(10, "Shut the emulator down");
     emulator.shutdown().await;
     println!("    stopped");
     Ok(())

@@ -16,6 +16,7 @@ use volc_sign::{Scope, Signer, SigningTime};
 use crate::credentials::{CachingCredentials, CredentialsChain, ProvideCredentials};
 use crate::env::{within, Environment, LiveFuture, SystemEnvironment};
 use crate::error::{ErrorKind, LiveError, TimeoutScope};
+use crate::limit::{Feedback, LocalRateLimiter, Pacing, RateKey, RateLimiter, RateLimits};
 use crate::retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 
 /// The client's settings, with stated defaults.
@@ -31,6 +32,7 @@ use crate::retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, Stand
 /// | operation timeout (retries, checks and waits included) | 30 s |
 /// | retries | [`StandardRetry::default`]: 3 attempts, exponential backoff with full jitter |
 /// | environment (clocks, sleep, jitter, variables) | [`SystemEnvironment`] |
+/// | pacing | [`Pacing::Local`] at the documented limits ([`RateLimits::documented`]) |
 /// | user agent | `volc-live-rust/VERSION (live-api)` |
 pub struct LiveClientBuilder {
     endpoint: String,
@@ -47,6 +49,7 @@ pub struct LiveClientBuilder {
     user_agent: String,
     allow_insecure_http: bool,
     network: Network,
+    pacing: Pacing,
 }
 
 /// Proxy and certificate settings of the default transport.
@@ -85,6 +88,7 @@ impl fmt::Debug for LiveClientBuilder {
             .field("retry", &self.retry)
             .field("env", &self.env)
             .field("network", &self.network_debug())
+            .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +111,7 @@ impl Default for LiveClientBuilder {
                 .to_owned(),
             allow_insecure_http: false,
             network: Network::default(),
+            pacing: Pacing::default(),
         }
     }
 }
@@ -236,6 +241,35 @@ impl LiveClientBuilder {
         self
     }
 
+    /// How calls are paced under the account's rate limits (see [`crate::limit`]): by default
+    /// [`Pacing::Local`] at the documented limits, one budget per access key id and action
+    /// shared by all clones of the client; [`Pacing::Off`]; or any [`RateLimiter`] with
+    /// [`Pacing::Limiter`] (e.g. a `RedisRateLimiter`, feature `redis`, for one budget across
+    /// processes).
+    ///
+    /// A permit is taken before every attempt (retries and checks included); the wait for it
+    /// counts against the operation's timeout, never against an attempt's, and a permit that
+    /// would come after the deadline fails the call at once with [`ErrorKind::RateLimited`].
+    ///
+    /// ```
+    /// use live_api::{LiveClient, Pacing, Rate, RateLimits};
+    ///
+    /// // GetPullRecordTask at 5/s, the other actions at their documented limits.
+    /// let limits = RateLimits::documented().with_rate("GetPullRecordTask", Rate::per_second(5).unwrap());
+    /// let builder = LiveClient::builder().pacing(Pacing::Local(limits));
+    /// // No pacing at all.
+    /// let unpaced = LiveClient::builder().pacing(Pacing::Off);
+    /// ```
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Shorthand for [`pacing`](Self::pacing)`(Pacing::Local(limits))`.
+    pub fn rate_limits(self, limits: RateLimits) -> Self {
+        self.pacing(Pacing::Local(limits))
+    }
+
     /// Allows a plain `http://` endpoint that is not on loopback. Off by default.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
@@ -291,6 +325,14 @@ impl LiveClientBuilder {
                 .with_environment(self.env.clone()),
             )
         });
+        let limiter: Option<Arc<dyn RateLimiter>> = match self.pacing {
+            Pacing::Off => None,
+            Pacing::Local(limits) => Some(Arc::new(LocalRateLimiter::with_env(
+                limits,
+                self.env.clone(),
+            ))),
+            Pacing::Limiter(limiter) => Some(limiter),
+        };
         let base = format!("{scheme}://{authority}");
         let uris = Action::ALL
             .map(|action| action_uri(&base, action.facts()))
@@ -306,6 +348,7 @@ impl LiveClientBuilder {
                 credentials,
                 transport,
                 retry: self.retry,
+                limiter,
                 env: self.env,
                 attempt_timeout: self.attempt_timeout,
                 operation_timeout: self.operation_timeout,
@@ -378,6 +421,7 @@ struct Inner {
     credentials: Arc<dyn ProvideCredentials>,
     transport: Arc<dyn HttpTransport>,
     retry: Arc<dyn RetryPolicy>,
+    limiter: Option<Arc<dyn RateLimiter>>,
     env: Arc<dyn Environment>,
     attempt_timeout: Duration,
     operation_timeout: Duration,
@@ -401,6 +445,7 @@ impl fmt::Debug for LiveClient {
             .field("credentials", &i.credentials)
             .field("transport", &i.transport)
             .field("retry", &i.retry)
+            .field("limiter", &i.limiter)
             .field("attempt_timeout", &i.attempt_timeout)
             .field("operation_timeout", &i.operation_timeout)
             .finish()
@@ -465,6 +510,74 @@ impl LiveClient {
     /// your own.
     pub fn proxy(&self) -> Option<&str> {
         self.inner.proxy.as_deref()
+    }
+
+    /// Wall-clock time on the client's [`Environment`].
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        self.inner.env.now()
+    }
+
+    /// The client's environment (clocks and sleep).
+    pub(crate) fn environment(&self) -> &Arc<dyn Environment> {
+        &self.inner.env
+    }
+
+    /// The limiter that paces this client's calls; `None` with [`Pacing::Off`].
+    pub fn rate_limiter(&self) -> Option<&Arc<dyn RateLimiter>> {
+        self.inner.limiter.as_ref()
+    }
+
+    /// Waits for a permit for `facts` before an attempt, at most `left`: the access key id
+    /// paced, or why no attempt can be made.
+    async fn pace(&self, facts: ActionFacts, left: Duration) -> Result<Option<String>, LiveError> {
+        let inner = &*self.inner;
+        let Some(limiter) = &inner.limiter else {
+            return Ok(None);
+        };
+        let provided = match within(inner.credentials.provide(), inner.env.timer(left)).await {
+            Some(p) => p.map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?,
+            None => {
+                return Err(ErrorKind::Timeout {
+                    scope: TimeoutScope::Operation,
+                    after: inner.operation_timeout,
+                }
+                .into())
+            }
+        };
+        let access_key_id = provided.credentials.access_key_id().to_owned();
+        let key = RateKey::new(&access_key_id, facts);
+        match limiter.acquire(key, left).await {
+            Ok(waited) => {
+                if !waited.is_zero() {
+                    tracing::debug!(action = facts.name(), ?waited, "paced");
+                }
+                Ok(Some(access_key_id))
+            }
+            Err(no) => Err(ErrorKind::RateLimited {
+                action: facts.name(),
+                next_in: no.next_in,
+                left,
+            }
+            .into()),
+        }
+    }
+
+    /// Tells the limiter what an attempt got back.
+    async fn learn(&self, facts: ActionFacts, access_key_id: &str, error: Option<&Failed>) {
+        let Some(limiter) = &self.inner.limiter else {
+            return;
+        };
+        let feedback = match error {
+            None => Feedback::Answered,
+            Some(f) if f.error.is_throttling() => Feedback::Throttled {
+                retry_after: f.retry_after,
+            },
+            Some(f) if f.error.http_status().is_some() => Feedback::Answered,
+            Some(_) => return,
+        };
+        limiter
+            .observe(RateKey::new(access_key_id, facts), feedback)
+            .await;
     }
 
     /// Sends any operation: validates it, then signs and sends it, retrying what the policy
@@ -546,38 +659,50 @@ impl LiveClient {
         loop {
             attempt += 1;
             progress.attempts.store(attempt, Ordering::Relaxed);
-            let left = remaining();
-            let (bound, scope) = if inner.attempt_timeout < left {
-                (inner.attempt_timeout, TimeoutScope::Attempt)
-            } else {
-                (left, TimeoutScope::Operation)
-            };
             let span =
                 tracing::debug_span!("live.attempt", attempt, status = tracing::field::Empty);
-            let outcome = within(
-                self.attempt::<O::Result>(&request, progress)
-                    .instrument(span.clone()),
-                env.timer(bound),
-            )
-            .await;
+            // A permit first: its wait counts against the operation, not the attempt.
+            let outcome = match self.pace(facts, remaining()).await {
+                Err(e) => Err(Failed::from(e)),
+                Ok(paced) => {
+                    let left = remaining();
+                    let (bound, scope) = if inner.attempt_timeout < left {
+                        (inner.attempt_timeout, TimeoutScope::Attempt)
+                    } else {
+                        (left, TimeoutScope::Operation)
+                    };
+                    let outcome = within(
+                        self.attempt::<O::Result>(&request, progress)
+                            .instrument(span.clone()),
+                        env.timer(bound),
+                    )
+                    .await;
+                    if let (Some(ak), Some(result)) = (paced.as_deref(), outcome.as_ref()) {
+                        self.learn(facts, ak, result.as_ref().err()).await;
+                    }
+                    match outcome {
+                        Some(result) => result,
+                        None => Err(Failed::from(LiveError::from(ErrorKind::Timeout {
+                            scope,
+                            after: if scope == TimeoutScope::Attempt {
+                                bound
+                            } else {
+                                limit
+                            },
+                        }))),
+                    }
+                }
+            };
             let in_flight = progress.in_flight.swap(false, Ordering::Relaxed);
             let Failed { error, retry_after } = match outcome {
-                Some(Ok(response)) => {
+                Ok(response) => {
                     span.record("status", 200);
                     return Ok(Done {
                         response,
                         reconciled: false,
                     });
                 }
-                Some(Err(failed)) => failed,
-                None => Failed::from(LiveError::from(ErrorKind::Timeout {
-                    scope,
-                    after: if scope == TimeoutScope::Attempt {
-                        bound
-                    } else {
-                        limit
-                    },
-                })),
+                Err(failed) => failed,
             };
             if let Some(status) = error.http_status() {
                 span.record("status", status);
@@ -596,7 +721,10 @@ impl LiveClient {
             let decision = if error.timeout_scope() == Some(TimeoutScope::Operation)
                 || matches!(
                     error.kind(),
-                    ErrorKind::Credentials(_) | ErrorKind::Config(_) | ErrorKind::InvalidInput(_)
+                    ErrorKind::Credentials(_)
+                        | ErrorKind::Config(_)
+                        | ErrorKind::InvalidInput(_)
+                        | ErrorKind::RateLimited { .. }
                 ) {
                 RetryDecision::GiveUp
             } else {

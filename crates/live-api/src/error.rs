@@ -14,8 +14,11 @@ use crate::CredentialsError;
 pub enum TimeoutScope {
     /// One attempt took longer than the per-attempt timeout.
     Attempt,
-    /// The whole operation, retries included, took longer than the operation timeout.
+    /// The whole operation, retries included, took longer than the operation timeout (or its
+    /// pacing could not give a permit in time: [`ErrorKind::RateLimited`]).
     Operation,
+    /// A wait for a task's status ran past its maximum ([`ErrorKind::WaitTimeout`]).
+    Wait,
 }
 
 /// Why a listing refused the server's pages (see [`ErrorKind::Pagination`]).
@@ -68,6 +71,26 @@ pub enum ErrorKind {
     /// The async runtime the client was called from cannot run it (no Tokio runtime, or one
     /// built without timers); nothing was sent.
     Runtime(String),
+    /// The client's own pacing ([`crate::limit`]) has no permit for this action before the
+    /// operation's deadline: nothing was sent. [`LiveError::is_timeout`] is `true`.
+    RateLimited {
+        /// The action.
+        action: &'static str,
+        /// How long until the next permit.
+        next_in: Duration,
+        /// The time the operation had left.
+        left: Duration,
+    },
+    /// A task did not reach the awaited status within the waiter's maximum
+    /// ([`crate::WaitForPullRecordTask::max_wait`]). [`LiveError::is_timeout`] is `true`.
+    WaitTimeout {
+        /// The task.
+        task_id: String,
+        /// The last status seen, if any poll succeeded.
+        last_status: Option<live_model::TaskStatus>,
+        /// How long it waited.
+        waited: Duration,
+    },
     /// A listing stopped because the server's pages cannot be trusted: they do not advance,
     /// are not the page asked, or never end. Displayed as `page N: …`.
     Pagination {
@@ -141,6 +164,8 @@ impl LiveError {
     pub fn timeout_scope(&self) -> Option<TimeoutScope> {
         match &self.kind {
             ErrorKind::Timeout { scope, .. } => Some(*scope),
+            ErrorKind::RateLimited { .. } => Some(TimeoutScope::Operation),
+            ErrorKind::WaitTimeout { .. } => Some(TimeoutScope::Wait),
             _ => None,
         }
     }
@@ -208,7 +233,9 @@ impl LiveError {
     /// Whether a time limit ran out (the client's, or the transport's).
     pub fn is_timeout(&self) -> bool {
         match &self.kind {
-            ErrorKind::Timeout { .. } => true,
+            ErrorKind::Timeout { .. }
+            | ErrorKind::RateLimited { .. }
+            | ErrorKind::WaitTimeout { .. } => true,
             ErrorKind::Transport(e) => e.is_timeout(),
             _ => false,
         }
@@ -273,6 +300,30 @@ impl fmt::Display for LiveError {
                 scope: TimeoutScope::Operation,
                 after,
             } => write!(f, "timeout: the operation did not finish within {after:?}")?,
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Wait,
+                after,
+            } => write!(f, "timeout: the awaited status did not come within {after:?}")?,
+            ErrorKind::RateLimited {
+                action,
+                next_in,
+                left,
+            } => write!(
+                f,
+                "{action}: the client's pacing has no permit for {next_in:?} but the operation has {left:?} left; nothing was sent (send fewer calls at once, or raise the operation timeout)"
+            )?,
+            ErrorKind::WaitTimeout {
+                task_id,
+                last_status,
+                waited,
+            } => {
+                write!(f, "timeout: task {task_id} ")?;
+                match last_status {
+                    Some(s) => write!(f, "was still {} ({})", s.name(), s.text())?,
+                    None => write!(f, "could not be read")?,
+                }
+                write!(f, " after waiting {waited:?}")?;
+            }
             ErrorKind::UnexpectedResponse(e) => write!(f, "{e}")?,
             ErrorKind::Decode(e) => write!(f, "{e}")?,
             ErrorKind::InvalidInput(e) => write!(f, "{e} (nothing was sent)")?,

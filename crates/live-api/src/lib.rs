@@ -88,6 +88,60 @@
 //! # }
 //! ```
 //!
+//! # Recorded files
+//!
+//! [`LiveClient::describe_record_task_file_history`] lists the files recordings wrote in a
+//! window of at most 7 days; [`LiveClient::record_files_of`] goes from a task (or its id) to
+//! its files across any span, window after window, page after page:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! # let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
+//! #     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?).build()?;
+//! let files = client.record_files_of("5b903f78c7f5ae*******01f6fe2eea").all().await?;
+//! assert_eq!(files[0].start_time, "2023-10-09T15:16:15+08:00");
+//! assert_eq!(files[0].duration_number(), Some(133.0)); // the emulator writes seconds
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Rate limits and fleets
+//!
+//! Every attempt first takes a permit from the client's [`RateLimiter`] for its access key id
+//! and action: by default a [`LocalRateLimiter`] at the documented limits (10/s for
+//! GetPullRecordTask, 50/s for the others), shared by all clones, with no burst (see
+//! [`limit`] for the rule, and what a throttling answer does to it). [`Pacing`] turns it off,
+//! changes the limits, or puts a `RedisRateLimiter` (feature `redis`) in its place so that
+//! several processes share one budget. On top of it: a fan-out
+//! ([`LiveClient::get_pull_record_tasks`]) and a waiter
+//! ([`LiveClient::wait_for_pull_record_task`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! use live_api::{LiveClient, Pacing, Rate, RateLimits, WaitUntil};
+//!
+//! let client = LiveClient::builder()
+//!     .endpoint(emulator.base_url())
+//! #   .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?)
+//!     .pacing(Pacing::Local(RateLimits::documented().with_rate("GetPullRecordTask", Rate::per_second(5).unwrap())))
+//!     .build()?;
+//! let ids = vec![live_emulator::EXAMPLE_TASK_ID; 3];
+//! let mut results = client.get_pull_record_tasks(ids).concurrency(8).stream();
+//! while let Some(r) = results.next().await {
+//!     println!("{}: {}", r.task_id, r.result?.task.status);
+//! }
+//! let ended = client.wait_for_pull_record_task(live_emulator::EXAMPLE_TASK_ID)
+//!     .until(WaitUntil::Ended).send().await?;
+//! assert_eq!(ended.polls, 1);
+//! assert_eq!(emulator.stats().throttled, 0);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Synchronous use
 //!
 //! The client is async and runs on Tokio. From synchronous code, build one current-thread
@@ -121,6 +175,8 @@
 //!   (`default-features = false`), give the builder your own
 //!   [`live_transport::HttpTransport`] ([`LiveClientBuilder::transport`]); hyper's client is
 //!   then not compiled.
+//! - `redis`: `limit::RedisRateLimiter`, so that several processes
+//!   share one rate budget (see "Rate limits and fleets").
 //!
 //! # Tracing
 //!
@@ -134,9 +190,13 @@ mod client;
 mod credentials;
 mod env;
 mod error;
+mod fleet;
 mod ini;
+pub mod limit;
 mod ops;
+mod record_files;
 mod retry;
+mod wait;
 
 pub use client::{LiveClient, LiveClientBuilder};
 #[doc(hidden)]
@@ -150,12 +210,24 @@ pub use credentials::{
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
+pub use fleet::{GetPullRecordTasks, TaskResult, TaskResults};
+pub use limit::{
+    Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
+    RateParseError,
+};
+#[cfg(feature = "redis")]
+pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
     StopPullRecordTaskOutput, Tasks,
 };
+pub use record_files::{
+    file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,
+    RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, TASK_WINDOW_LEAD,
+};
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
+pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};
 
 pub use live_model as model;
 pub use volc_sign::Credentials;

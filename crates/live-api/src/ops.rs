@@ -333,38 +333,62 @@ impl Stream for Pages {
             Ok(page) => page,
             Err(e) => return Poll::Ready(Some(Err(e))),
         };
-        let p = page.pagination;
-        if p.page_cur != asked {
-            let problem = if (this.first_page..asked).contains(&p.page_cur) {
-                PaginationProblem::Repeated {
-                    answered: p.page_cur,
-                }
-            } else {
-                PaginationProblem::WrongPage {
-                    answered: p.page_cur,
-                }
-            };
-            return Poll::Ready(Some(Err(pagination(asked, problem))));
-        }
-        // The last page: the documented PageTotal, or the page holding task TotalCount,
-        // whichever comes first.
-        let size = if p.page_size > 0 {
-            p.page_size
-        } else {
-            this.request.page_size.max(1)
-        };
-        let last = u64::from(p.page_total).min(p.total_count.div_ceil(u64::from(size)));
-        if !page.tasks.is_empty() && u64::from(asked) < last {
-            if let Some(next) = asked.checked_add(1) {
+        match next_page(
+            asked,
+            this.first_page,
+            &page.pagination,
+            page.tasks.len(),
+            this.request.page_size,
+        ) {
+            Err(e) => return Poll::Ready(Some(Err(e))),
+            Ok(Some(next)) => {
                 this.request.page_num = next;
                 this.done = false;
             }
+            Ok(None) => {}
         }
         Poll::Ready(Some(Ok(page)))
     }
 }
 
-fn pagination(page: u32, problem: PaginationProblem) -> LiveError {
+/// After page `asked` of a listing that began at `first_page` came back with `p` and `items`
+/// items (asked with `page_size`): the next page to ask, `None` after the last, or why the
+/// pages cannot be trusted.
+///
+/// The last page is the first of: the documented `PageTotal`, the page that holds item
+/// `TotalCount` (by the answer's `PageSize`), an empty page.
+pub(crate) fn next_page(
+    asked: u32,
+    first_page: u32,
+    p: &Pagination,
+    items: usize,
+    page_size: u32,
+) -> Result<Option<u32>, LiveError> {
+    if p.page_cur != asked {
+        let problem = if (first_page..asked).contains(&p.page_cur) {
+            PaginationProblem::Repeated {
+                answered: p.page_cur,
+            }
+        } else {
+            PaginationProblem::WrongPage {
+                answered: p.page_cur,
+            }
+        };
+        return Err(pagination(asked, problem));
+    }
+    let size = if p.page_size > 0 {
+        p.page_size
+    } else {
+        page_size.max(1)
+    };
+    let last = u64::from(p.page_total).min(p.total_count.div_ceil(u64::from(size)));
+    if items > 0 && u64::from(asked) < last {
+        return Ok(asked.checked_add(1));
+    }
+    Ok(None)
+}
+
+pub(crate) fn pagination(page: u32, problem: PaginationProblem) -> LiveError {
     LiveError::from(ErrorKind::Pagination { page, problem })
 }
 
@@ -564,6 +588,7 @@ mod tests {
         let client = LiveClient::builder()
             .credentials(Credentials::new("AKLTtest", "c2VjcmV0").unwrap())
             .transport(transport.clone())
+            .pacing(crate::Pacing::Off)
             .build()
             .unwrap();
         let mut list = client.list_pull_record_tasks().page_size(500);

@@ -125,6 +125,8 @@ async fn every_documented_code_arrives_typed_with_its_request_id() {
         .endpoint(e.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
         .retry(StandardRetry::none())
+        // An injected FlowLimitExceeded would slow the following calls down.
+        .pacing(live_api::Pacing::Off)
         .build()
         .unwrap();
     for code in ErrorCode::KNOWN {
@@ -162,7 +164,13 @@ async fn five_hundred_concurrent_calls_through_one_cloned_client() {
     let e = Emulator::start(EmulatorConfig::new().rate_limit(false))
         .await
         .unwrap();
-    let c = client(&e);
+    // The emulator's limits are off, and so is the client's pacing: this is about connections.
+    let c = LiveClient::builder()
+        .endpoint(e.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
+        .pacing(live_api::Pacing::Off)
+        .build()
+        .unwrap();
     let calls: Vec<_> = (0..500)
         .map(|_| {
             let c = c.clone();

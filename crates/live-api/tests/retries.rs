@@ -36,6 +36,8 @@ fn builder(transport: Arc<dyn HttpTransport>, env: &ManualEnvironment) -> LiveCl
         .credentials(Credentials::new("AKLTtest", "secret").unwrap())
         .transport(transport)
         .environment(Arc::new(env.clone()))
+        // The waits asserted here are the retry policy's alone (pacing: tests/pacing.rs).
+        .pacing(live_api::Pacing::Off)
 }
 
 fn get(c: &LiveClient) -> live_api::GetPullRecordTask {

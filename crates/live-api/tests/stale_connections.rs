@@ -130,6 +130,7 @@ async fn run(retries: bool) -> (u32, Arc<Seen>) {
         .credentials(Credentials::new("AKLTtest", "secret").unwrap())
         .retry(policy)
         .attempt_timeout(Duration::from_secs(5))
+        .pacing(live_api::Pacing::Off)
         .build()
         .unwrap();
     let mut failures = 0;

@@ -6,6 +6,7 @@
 //!
 //! With `--output json`, a failure is one JSON object on stderr (see [`output`]). Short names:
 //! `get`, `list`, `create`, `stop`; `completions SHELL` prints a completion script.
+//! `list-record-files` lists recorded files ([`files`]).
 //!
 //! Text from the server is shown through [`live_model::sanitize()`]: control and bidi
 //! characters are escaped as `\u{…}`, table cells are capped at [`MAX_FIELD_CHARS`]
@@ -13,6 +14,7 @@
 //! [`MAX_MESSAGE_CHARS`](live_model::sanitize::MAX_MESSAGE_CHARS). `--output json` keeps the
 //! exact values (JSON-escaped).
 
+mod files;
 mod logging;
 mod output;
 mod progress;
@@ -32,7 +34,7 @@ use progress::Progress;
 use serde_json::{json, Value};
 use unicode_width::UnicodeWidthStr;
 
-/// Look at and manage Volcengine Live pull-record tasks.
+/// Look at and manage Volcengine Live pull-record tasks and their recorded files.
 ///
 /// Credentials come from VOLCENGINE_ACCESS_KEY / VOLCENGINE_SECRET_KEY
 /// (/ VOLCENGINE_SESSION_TOKEN), else VOLC_ACCESSKEY / VOLC_SECRETKEY, else
@@ -149,6 +151,10 @@ enum Command {
         #[arg(long)]
         task_id: String,
     },
+    /// List recorded files (DescribeRecordTaskFileHistory): by a window of at most 7 days
+    /// (--from, --to), or every file of one task (--task-id).
+    #[command(visible_alias = "describe-record-task-file-history")]
+    ListRecordFiles(files::FilesArgs),
     /// Print a completion script for SHELL to stdout, e.g.
     /// `volc-live completions bash > ~/.local/share/bash-completion/completions/volc-live`.
     Completions {
@@ -495,6 +501,7 @@ async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(),
                 text,
             )
         }
+        Command::ListRecordFiles(a) => return files::run(cli.output, client, a, out).await,
         // Answered in main, before a client is built.
         Command::Completions { .. } => return Ok(()),
         Command::StopPullRecordTask { task_id } => {

@@ -1,10 +1,10 @@
-//! The four actions: each request body read and checked, then run on the store for the
+//! The five actions: each request body read and checked, then run on the store for the
 //! caller's account. Adding a Live action adds an arm here (the match is exhaustive).
 
 use live_model::{
-    Action, CreatePullRecordTaskRequest, CreatePullRecordTaskResult, ErrorCode,
-    GetPullRecordTaskRequest, GetPullRecordTaskResult, ListPullRecordTaskRequest, Operation,
-    StopPullRecordTaskRequest,
+    Action, CreatePullRecordTaskRequest, CreatePullRecordTaskResult,
+    DescribeRecordTaskFileHistoryRequest, ErrorCode, GetPullRecordTaskRequest,
+    GetPullRecordTaskResult, ListPullRecordTaskRequest, Operation, StopPullRecordTaskRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -41,6 +41,12 @@ pub(crate) fn run(
         Action::StopPullRecordTask => parse::<StopPullRecordTaskRequest>(body)
             .and_then(|r| store.stop(account, &r.task_id, now))
             .map(|()| Outcome::success::<()>(request_id, name, None)),
+        Action::DescribeRecordTaskFileHistory => {
+            parse::<DescribeRecordTaskFileHistoryRequest>(body).map(|r| {
+                let page = crate::files::describe(&store, &state.records, account, &r, now);
+                Outcome::success(request_id, name, Some(&page))
+            })
+        }
     };
     drop(store);
     result.unwrap_or_else(|f| Outcome::error(request_id, name, &f.code, None, f.message))

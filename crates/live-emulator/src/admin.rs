@@ -1,5 +1,5 @@
-//! The admin path, `/__emulator/…`, for loopback clients only: health, and adding or
-//! clearing faults.
+//! The admin path, `/__emulator/…`, for loopback clients only: health, adding or clearing
+//! faults, and the counts of what was answered.
 
 use std::net::SocketAddr;
 
@@ -52,6 +52,14 @@ pub(crate) async fn handle(state: &State, peer: SocketAddr, req: http::Request<I
                     "text/plain",
                 ),
             }
+        }
+        ("GET", "/__emulator/stats") => match serde_json::to_vec(&state.stats.snapshot()) {
+            Ok(body) => reply(200, body, "application/json"),
+            Err(_) => reply(500, b"stats not encodable\n".to_vec(), "text/plain"),
+        },
+        ("DELETE", "/__emulator/stats") => {
+            state.stats.reset();
+            reply(200, br#"{"ok":true}"#.to_vec(), "application/json")
         }
         ("DELETE", "/__emulator/faults") => {
             state.faults.clear();

@@ -10,6 +10,7 @@ use live_model::GetShape;
 use serde::Deserialize;
 
 use crate::clock::{Clock, SystemClock};
+use crate::files::RecordSettings;
 use crate::EmulatorError;
 
 /// The demo access key id: the public example key of Volcengine's signing documentation.
@@ -204,6 +205,7 @@ pub struct EmulatorConfig {
     pub(crate) header_read_timeout: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) max_connections: Option<usize>,
+    pub(crate) records: RecordSettings,
 }
 
 /// How long a client may take to send a request head, by default: 10 seconds.
@@ -251,6 +253,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_connections", &self.max_connections)
+            .field("records", &self.records)
             .finish_non_exhaustive()
     }
 }
@@ -258,8 +261,9 @@ impl fmt::Debug for EmulatorConfig {
 impl Default for EmulatorConfig {
     /// The demo set-up: the demo credential, the documented example task, the flat Get shape,
     /// rate limits on, 15 minutes of skew, plain HTTP on `127.0.0.1:0`, a 10 s header-read
-    /// timeout, a 60 s idle timeout, and at most 10,000 connections (fewer when the open-file
-    /// limit is lower).
+    /// timeout, a 60 s idle timeout, at most 10,000 connections (fewer when the open-file
+    /// limit is lower), and recordings stored in TOS, bucket
+    /// [`DEFAULT_RECORD_BUCKET`](crate::DEFAULT_RECORD_BUCKET), one file each.
     fn default() -> Self {
         Self {
             credentials: vec![EmulatorCredential::demo()],
@@ -274,6 +278,7 @@ impl Default for EmulatorConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: None,
+            records: RecordSettings::default(),
         }
     }
 }
@@ -379,6 +384,33 @@ impl EmulatorConfig {
     /// [`Emulator::connections_refused`]: crate::Emulator::connections_refused
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = Some(max);
+        self
+    }
+
+    /// Where recordings are stored, and so which `Type` of DescribeRecordTaskFileHistory
+    /// finds them: [`RecordStorage::Tos`] (the default; files have a `Bucket` and a `Path`,
+    /// no `Vid`) or [`RecordStorage::Vod`] (files have a `Vid`, no `Bucket` or `Path`).
+    ///
+    /// [`RecordStorage::Tos`]: live_model::RecordStorage::Tos
+    /// [`RecordStorage::Vod`]: live_model::RecordStorage::Vod
+    pub fn record_storage(mut self, storage: live_model::RecordStorage) -> Self {
+        self.records.storage = storage;
+        self
+    }
+
+    /// The TOS bucket of recorded files (default
+    /// [`DEFAULT_RECORD_BUCKET`](crate::DEFAULT_RECORD_BUCKET)): 3 to 63 characters of
+    /// `a-z`, `0-9` and `-`, checked at start.
+    pub fn record_bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.records.bucket = bucket.into();
+        self
+    }
+
+    /// Cuts each recording into files of at most `segment` (at least
+    /// [`MIN_RECORD_SEGMENT`](crate::MIN_RECORD_SEGMENT), checked at start; whole seconds).
+    /// Default: one file per recording.
+    pub fn record_segment(mut self, segment: Duration) -> Self {
+        self.records.segment = Some(segment);
         self
     }
 }

@@ -128,6 +128,27 @@ impl Emulator {
         self.state.faults.push(rule);
     }
 
+    /// What it has answered so far, by action and by code (throttled answers included); the
+    /// same as `GET /__emulator/stats`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), live_emulator::EmulatorError> {
+    /// let emulator = live_emulator::Emulator::start(Default::default()).await?;
+    /// let stats = emulator.stats();
+    /// assert_eq!((stats.requests, stats.throttled), (0, 0));
+    /// assert_eq!(stats.count("GetPullRecordTask", live_emulator::OK_CODE), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn stats(&self) -> crate::EmulatorStats {
+        self.state.stats.snapshot()
+    }
+
+    /// Sets the counts of [`Emulator::stats`] back to zero.
+    pub fn reset_stats(&self) {
+        self.state.stats.reset();
+    }
+
     /// With TLS: the self-signed certificate (DER), for a client to trust.
     pub fn certificate_der(&self) -> Option<&[u8]> {
         self.certificate_der.as_deref()

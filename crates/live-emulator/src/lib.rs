@@ -31,8 +31,9 @@
 //!    401); the STS token matches (`InvalidSecretToken`, 401); the signature is valid over
 //!    exactly the headers listed in `SignedHeaders`, any set including `x-date`
 //!    (`SignatureDoesNotMatch`, 401); the scope's service is `live` (`ServiceNotFound`, 404).
-//! 4. Per access key and action: 10 requests a second for GetPullRecordTask, 50 for the
-//!    others (`FlowLimitExceeded`, 429, `Retry-After: 1`).
+//! 4. Per access key and action: 10 requests a second for GetPullRecordTask and
+//!    DescribeRecordTaskFileHistory, 50 for the others (`FlowLimitExceeded`, 429,
+//!    `Retry-After: 1`).
 //! 5. The body: malformed JSON or wrong types are `InvalidParam.BindError` (400), missing or
 //!    invalid fields `InvalidParam` (400) naming the field.
 //! 6. The action, on an in-memory store per account: unknown task `ResourceNotFound` (404),
@@ -44,6 +45,30 @@
 //! (injectable) clock: `未开始` before its start, `生效中` until its end, `已结束` after, `停用`
 //! once stopped. One log line per request (tracing, target `live_emulator`) names the action,
 //! access key id, status, code and request id, never a secret.
+//!
+//! # Recorded files
+//!
+//! DescribeRecordTaskFileHistory lists the files recordings left. Each recording that ran
+//! leaves one: a task that reached its end (`已结束`) ends at its `EndTime`; a task stopped
+//! after its start (`停用`) ends at the stop. A task still recording, one stopped before its
+//! start, and a seeded stopped task (its stop time unknown) have none. Files are made from
+//! the tasks on each request, so a seeded task whose end has passed (the documented example)
+//! has its file at once. Every documented field is present, empty where it does not apply:
+//! `Vid` for TOS, `Bucket` and `Path` for VOD.
+//!
+//! | setting | default | set with |
+//! |---|---|---|
+//! | storage (`Type` that finds the files) | `tos` | [`EmulatorConfig::record_storage`], `--record-storage tos\|vod` |
+//! | bucket | [`DEFAULT_RECORD_BUCKET`] | [`EmulatorConfig::record_bucket`], `--record-bucket NAME` |
+//! | cut into files of at most | one file per recording | [`EmulatorConfig::record_segment`], `--record-segment SECONDS` |
+//!
+//! Where the service documents nothing, the emulator chooses: the window filters on a
+//! file's start (`DateFrom <= StartTime <= DateTo`); files come ordered by start;
+//! `Duration` is whole seconds; `Format` is `flv`; `FileName` is
+//! `{Stream}_{start}_{end}.flv` (Unix seconds); `Path` is
+//! `record/{Vhost}/{App}/{Stream}/{FileName}`; `Vid` is `v0` and 30 hex digits;
+//! `StartTime`/`EndTime` are in the zone the task's start time was given in;
+//! `Vhost` is the task's vhost, or its domain when it has none.
 //!
 //! # Faults
 //!
@@ -111,7 +136,9 @@
 //! `GET /__emulator/health`, `POST /__emulator/faults` with a [`FaultRule`] as JSON
 //! (`{"action":"GetPullRecordTask","kind":"error","code":"InternalError","count":2}`,
 //! `{"action":"CreatePullRecordTask","kind":"lose_answer_truncate"}`),
-//! `DELETE /__emulator/faults`.
+//! `DELETE /__emulator/faults`, `GET /__emulator/stats` (what was answered, by action and
+//! code, throttled answers included: [`EmulatorStats`]) and `DELETE /__emulator/stats` (back
+//! to zero).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actions;
@@ -122,12 +149,14 @@ mod config;
 mod emulator;
 mod fault_effects;
 mod faults;
+mod files;
 mod gateway;
 mod listener;
 mod rate_limit;
 mod reply;
 mod request;
 mod state;
+mod stats;
 mod store;
 mod timeouts;
 
@@ -140,6 +169,8 @@ pub use config::{
 };
 pub use emulator::Emulator;
 pub use faults::{FaultKind, FaultRule, Faults};
+pub use files::{DEFAULT_RECORD_BUCKET, MIN_RECORD_SEGMENT};
+pub use stats::{EmulatorStats, NO_ANSWER_CODE, OK_CODE, THROTTLED_CODE};
 
 /// Why the emulator could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

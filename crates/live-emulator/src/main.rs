@@ -60,6 +60,23 @@ struct Args {
     /// at once, unanswered. [default: 10000, or the open-file limit less 64 when lower]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: Option<u64>,
+    /// Where recordings are stored: tos (files have a Bucket and a Path) or vod (a Vid).
+    /// DescribeRecordTaskFileHistory finds them with that Type.
+    #[arg(long, value_enum, default_value_t = Storage::Tos)]
+    record_storage: Storage,
+    /// The TOS bucket of recorded files.
+    #[arg(long, value_name = "NAME", default_value = live_emulator::DEFAULT_RECORD_BUCKET)]
+    record_bucket: String,
+    /// Cut each recording into files of at most this many seconds (at least 60).
+    /// [default: one file per recording]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(60..))]
+    record_segment: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Storage {
+    Tos,
+    Vod,
 }
 
 /// A positive number of seconds, fractions allowed.
@@ -89,7 +106,15 @@ fn config(args: &Args) -> Result<EmulatorConfig, String> {
         .rate_limit(!args.no_rate_limit)
         .max_skew(Duration::from_secs(args.max_skew))
         .header_read_timeout(args.header_read_timeout)
-        .idle_timeout(args.idle_timeout);
+        .idle_timeout(args.idle_timeout)
+        .record_storage(match args.record_storage {
+            Storage::Tos => live_model::RecordStorage::Tos,
+            Storage::Vod => live_model::RecordStorage::Vod,
+        })
+        .record_bucket(&args.record_bucket);
+    if let Some(secs) = args.record_segment {
+        config = config.record_segment(Duration::from_secs(secs));
+    }
     if let Some(max) = args.max_connections {
         config = config.max_connections(usize::try_from(max).unwrap_or(usize::MAX));
     }

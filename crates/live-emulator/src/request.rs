@@ -15,7 +15,7 @@ use crate::fault_effects::{self, Effect, Loss};
 use crate::reply::{Abort, Outcome, Reply};
 use crate::state::State;
 use crate::store::Failure;
-use crate::{actions, gateway};
+use crate::{actions, gateway, stats};
 
 /// The largest request body read.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -41,14 +41,14 @@ pub(crate) async fn handle(
         Err(f) => {
             let named = query.get("Action").map_or("", String::as_str);
             let outcome = Outcome::error(&request_id, named, &f.code, None, f.message);
-            log(named, None, &request_id, Some(&outcome), None);
+            log(&state, named, None, &request_id, Some(&outcome), None);
             return Ok(outcome.reply);
         }
     };
     let read = Limited::new(body, MAX_REQUEST_BYTES).collect();
     let Ok(read) = tokio::time::timeout(state.body_read_timeout, read).await else {
         // A body that stalls is dropped with its connection, unanswered, like a slow head.
-        log(action.name(), None, &request_id, None, None);
+        log(&state, action.name(), None, &request_id, None, None);
         return Err(Abort);
     };
     let body = match read {
@@ -61,7 +61,14 @@ pub(crate) async fn handle(
                 Some(413),
                 "the request body is larger than 1 MiB or was cut off",
             );
-            log(action.name(), None, &request_id, Some(&outcome), None);
+            log(
+                &state,
+                action.name(),
+                None,
+                &request_id,
+                Some(&outcome),
+                None,
+            );
             return Ok(outcome.reply);
         }
     };
@@ -70,11 +77,18 @@ pub(crate) async fn handle(
         Effect::Proceed => None,
         Effect::LoseAnswer(loss) => Some(loss),
         Effect::Answer(outcome) => {
-            log(action.name(), None, &request_id, Some(&outcome), None);
+            log(
+                &state,
+                action.name(),
+                None,
+                &request_id,
+                Some(&outcome),
+                None,
+            );
             return Ok(outcome.reply);
         }
         Effect::Close => {
-            log(action.name(), None, &request_id, None, None);
+            log(&state, action.name(), None, &request_id, None, None);
             return Err(Abort);
         }
     };
@@ -87,6 +101,7 @@ pub(crate) async fn handle(
         Err(refusal) => (refusal.access_key_id, *refusal.outcome),
     };
     log(
+        &state,
         action.name(),
         access_key_id.as_deref(),
         &request_id,
@@ -123,6 +138,7 @@ fn action_of(query: &HashMap<String, String>) -> Result<Action, Failure> {
 /// the fault that lost the answer, if one did. No answer at all (a closed connection) has no
 /// status. Never anything secret.
 fn log(
+    state: &State,
     action: &str,
     access_key_id: Option<&str>,
     request_id: &str,
@@ -133,6 +149,14 @@ fn log(
         Some(o) => o.code.as_deref().unwrap_or("-"),
         None => "(connection closed)",
     };
+    // Counted under a known action only: the query's text is foreign.
+    state.stats.record(
+        Action::from_name(action).map_or("", Action::name),
+        match (outcome, lost) {
+            (Some(o), None) => o.code.as_deref().unwrap_or(stats::OK_CODE),
+            _ => stats::NO_ANSWER_CODE,
+        },
+    );
     tracing::info!(
         target: "live_emulator",
         action,

@@ -12,7 +12,9 @@ use volc_sign::{Credentials, Verifier};
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::Faults;
+use crate::files::RecordSettings;
 use crate::rate_limit::RateLimiter;
+use crate::stats::Stats;
 use crate::store::Store;
 use crate::EmulatorError;
 
@@ -24,8 +26,12 @@ pub(crate) struct State {
     store: Mutex<Store>,
     pub(crate) rates: RateLimiter,
     pub(crate) faults: Arc<Faults>,
+    /// What was answered.
+    pub(crate) stats: Stats,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) get_shape: GetShape,
+    /// Where recordings go and how they are cut.
+    pub(crate) records: RecordSettings,
     counter: AtomicU64,
     salt: u64,
     /// Connections accepted so far.
@@ -61,6 +67,7 @@ impl State {
             keys.insert(c.access_key_id.clone(), creds);
             accounts.insert(c.access_key_id.clone(), c.account.clone());
         }
+        config.records.check()?;
         let store = Store::new(
             &config.seed,
             &owner,
@@ -75,8 +82,10 @@ impl State {
             store: Mutex::new(store),
             rates: RateLimiter::new(config.rate_limit),
             faults: Arc::new(Faults::default()),
+            stats: Stats::default(),
             clock: config.clock.clone(),
             get_shape: config.get_shape,
+            records: config.records.clone(),
             counter: AtomicU64::new(0),
             salt: fastrand::u64(..) & 0xFF_FFFF,
             connections: AtomicU64::new(0),

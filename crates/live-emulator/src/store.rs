@@ -1,4 +1,5 @@
-//! The in-memory, per-account task store and the four actions' rules.
+//! The in-memory, per-account task store, the four task actions' rules, and the recordings
+//! that ran (what DescribeRecordTaskFileHistory's files are made of).
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -41,6 +42,8 @@ struct TaskRecord {
     start: Option<OffsetDateTime>,
     end: Option<OffsetDateTime>,
     stopped: bool,
+    /// When it was stopped, on the emulator's clock (unknown for a seed task).
+    stopped_at: Option<OffsetDateTime>,
 }
 
 impl TaskRecord {
@@ -67,6 +70,20 @@ impl TaskRecord {
         )
         .with_times(self.start_text.clone(), self.end_text.clone())
     }
+}
+
+/// A recording that ran: what its files are made of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Recording<'a> {
+    pub(crate) task_id: &'a str,
+    /// The task's vhost, or its domain when it has none.
+    pub(crate) vhost: &'a str,
+    pub(crate) app: &'a str,
+    pub(crate) stream: &'a str,
+    pub(crate) start: OffsetDateTime,
+    pub(crate) end: OffsetDateTime,
+    /// The zone of the task's start time as it was given.
+    pub(crate) zone: time::UtcOffset,
 }
 
 /// All tasks of all accounts, in creation order.
@@ -129,6 +146,7 @@ impl Store {
                 start: Some(start.unwrap_or_else(|| to_offset(now))),
                 end,
                 stopped: t.stopped,
+                stopped_at: None,
             });
         }
         Ok(store)
@@ -239,6 +257,7 @@ impl Store {
             start: Some(start.unwrap_or(now_t)),
             end,
             stopped: false,
+            stopped_at: None,
         });
         Ok(id)
     }
@@ -301,7 +320,43 @@ impl Store {
             ));
         }
         self.tasks[i].stopped = true;
+        self.tasks[i].stopped_at = Some(to_offset(now));
         Ok(())
+    }
+
+    /// The recordings of `account` that have ended by `now`, in creation order: a task that
+    /// reached its end, or one stopped after its start (ending at the stop). A task still
+    /// recording, one that never started, and a seeded stopped task (its stop time unknown)
+    /// have none.
+    pub(crate) fn recordings(&self, account: &str, now: SystemTime) -> Vec<Recording<'_>> {
+        let now = to_offset(now);
+        self.tasks
+            .iter()
+            .filter(|t| t.account == account)
+            .filter_map(|t| {
+                let start = t.start?;
+                let end = if t.stopped {
+                    let at = t.stopped_at?;
+                    t.end.map_or(at, |e| e.min(at))
+                } else {
+                    t.end.filter(|e| *e <= now)?
+                };
+                (end > start).then(|| Recording {
+                    task_id: &t.id,
+                    vhost: if t.vhost.is_empty() {
+                        &t.domain
+                    } else {
+                        &t.vhost
+                    },
+                    app: &t.app,
+                    stream: &t.stream,
+                    start,
+                    end,
+                    zone: parse_rfc3339("StartTime", &t.start_text)
+                        .map_or(time::UtcOffset::UTC, |s| s.offset()),
+                })
+            })
+            .collect()
     }
 
     /// How many tasks there are, over all accounts.

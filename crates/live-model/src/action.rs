@@ -39,7 +39,7 @@ pub enum Idempotency {
 /// assert_eq!(get.rate_limit_per_sec(), 10);
 /// assert_eq!(get.version(), "2023-01-01");
 /// assert_eq!(Action::from_name("DeletePullRecordTask"), None);
-/// assert_eq!(Action::ALL.len(), 4);
+/// assert_eq!(Action::ALL.len(), 5);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
@@ -51,15 +51,18 @@ pub enum Action {
     ListPullRecordTask,
     /// StopPullRecordTask: stop a task that has not ended.
     StopPullRecordTask,
+    /// DescribeRecordTaskFileHistory: the files recordings wrote, by a window of start times.
+    DescribeRecordTaskFileHistory,
 }
 
 impl Action {
     /// Every action, in a fixed order.
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 5] = [
         Action::GetPullRecordTask,
         Action::CreatePullRecordTask,
         Action::ListPullRecordTask,
         Action::StopPullRecordTask,
+        Action::DescribeRecordTaskFileHistory,
     ];
 
     /// Its facts.
@@ -71,6 +74,9 @@ impl Action {
             }
             Action::ListPullRecordTask => ("ListPullRecordTask", 50, Idempotency::Read),
             Action::StopPullRecordTask => ("StopPullRecordTask", 50, Idempotency::ByOutcome),
+            Action::DescribeRecordTaskFileHistory => {
+                ("DescribeRecordTaskFileHistory", 10, Idempotency::Read)
+            }
         };
         ActionFacts {
             name,
@@ -125,10 +131,10 @@ impl std::fmt::Display for Action {
 /// ```
 /// use live_model::{Action, ActionFacts, Idempotency};
 ///
-/// let other = ActionFacts::new("DescribeRecordTaskFileHistory")
+/// let other = ActionFacts::new("ListVhostRecordPresetV2")
 ///     .with_idempotency(Idempotency::Read)
 ///     .with_rate_limit_per_sec(10);
-/// assert_eq!(other.name(), "DescribeRecordTaskFileHistory");
+/// assert_eq!(other.name(), "ListVhostRecordPresetV2");
 /// assert_eq!(other.action(), None);
 /// assert_eq!(ActionFacts::new("X").idempotency(), Idempotency::NotIdempotent);
 /// assert_eq!(Action::StopPullRecordTask.facts().action(), Some(Action::StopPullRecordTask));

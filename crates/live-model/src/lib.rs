@@ -1,4 +1,5 @@
-//! The typed model of Volcengine Live's pull-record-task API (version `2023-01-01`): requests,
+//! The typed model of Volcengine Live's pull-record-task API (version `2023-01-01`) and its
+//! recorded files (DescribeRecordTaskFileHistory): requests,
 //! results, the common response envelope, its errors and the documented input rules.
 //!
 //! Data only: serde types and validation, no HTTP client, no async runtime. The client
@@ -70,6 +71,7 @@ mod actions;
 mod code;
 mod envelope;
 mod error;
+mod record_files;
 pub mod sanitize;
 mod status;
 mod task;
@@ -86,6 +88,10 @@ pub use envelope::{
     decode, encode, ErrorBody, Response, ResponseMetadata, ResultBody, MAX_RESPONSE_BYTES,
 };
 pub use error::{ApiError, DecodeError, Error, TimeError, UnexpectedResponse, ValidationError};
+pub use record_files::{
+    DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryResult, FileLocation,
+    RecordFile, RecordStorage, MAX_FILE_WINDOW,
+};
 pub use sanitize::sanitize;
 pub use status::TaskStatus;
 pub use task::{format_rfc3339, parse_rfc3339, GetPullRecordTaskResult, GetShape, PullRecordTask};

@@ -111,6 +111,32 @@ pub(crate) fn time_range(start: Option<&str>, end: Option<&str>) -> Result<(), V
     Ok(())
 }
 
+/// A required time: RFC 3339 to the second (no fraction).
+pub(crate) fn second_time(
+    field: &'static str,
+    v: &str,
+) -> Result<time::OffsetDateTime, ValidationError> {
+    if v.is_empty() {
+        return Err(ValidationError::new(
+            field,
+            "is required (RFC 3339, e.g. 2023-11-01T00:00:00+08:00)",
+        ));
+    }
+    let t = parse_rfc3339(field, v).map_err(|_| {
+        ValidationError::new(
+            field,
+            "must be an RFC 3339 time, e.g. 2023-11-01T00:00:00+08:00",
+        )
+    })?;
+    if v.contains('.') || t.nanosecond() != 0 {
+        return Err(ValidationError::new(
+            field,
+            "must be to the second, without a fraction",
+        ));
+    }
+    Ok(t)
+}
+
 /// `PageNum` ≥ 1 and `PageSize` in 1..=500.
 pub(crate) fn page(page_num: u32, page_size: u32) -> Result<(), ValidationError> {
     if page_num < 1 {

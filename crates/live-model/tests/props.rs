@@ -2,9 +2,10 @@
 //! round-trip through JSON.
 
 use live_model::{
-    decode, CreatePullRecordTaskRequest, CreatePullRecordTaskResult, GetPullRecordTaskRequest,
-    GetPullRecordTaskResult, ListPullRecordTaskRequest, ListPullRecordTaskResult,
-    StopPullRecordTaskRequest, StopPullRecordTaskResult,
+    decode, CreatePullRecordTaskRequest, CreatePullRecordTaskResult,
+    DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryResult,
+    GetPullRecordTaskRequest, GetPullRecordTaskResult, ListPullRecordTaskRequest,
+    ListPullRecordTaskResult, StopPullRecordTaskRequest, StopPullRecordTaskResult,
 };
 use proptest::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
@@ -14,6 +15,22 @@ fn decode_all(status: u16, body: &[u8]) {
     let _ = decode::<CreatePullRecordTaskResult>(status, body);
     let _ = decode::<ListPullRecordTaskResult>(status, body);
     let _ = decode::<StopPullRecordTaskResult>(status, body);
+    if let Ok(page) = decode::<DescribeRecordTaskFileHistoryResult>(status, body) {
+        // Every reading of every file answers, whatever the text.
+        for f in &page.result.data {
+            let _ = (
+                f.started_at(),
+                f.ended_at(),
+                f.parse_start_time(),
+                f.parse_end_time(),
+            );
+            let _ = (
+                f.duration_number(),
+                f.recorded_span(),
+                f.location().map(|l| l.to_string()),
+            );
+        }
+    }
 }
 
 /// JSON-ish values: envelopes with random pieces, the shapes a broken server might send.
@@ -41,6 +58,12 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             Just("List".to_string()),
             Just("Pagination".to_string()),
             Just("Status".to_string()),
+            Just("Data".to_string()),
+            Just("Duration".to_string()),
+            Just("StartTimeUTC".to_string()),
+            Just("EndTime".to_string()),
+            Just("Bucket".to_string()),
+            Just("Vid".to_string()),
             "[A-Za-z]{1,8}",
         ];
         prop_oneof![
@@ -103,6 +126,30 @@ proptest! {
         l.app = opt[2].clone();
         l.stream = opt[3].clone();
         round_trips(&l);
+        let mut d = DescribeRecordTaskFileHistoryRequest::new(&*s[0], &*s[1]).page_num(n).page_size(m);
+        d.vhost = opt[0].clone();
+        d.app = opt[1].clone();
+        d.stream = opt[2].clone();
+        d.storage = opt[3].clone();
+        round_trips(&d);
+    }
+
+    #[test]
+    fn validating_any_file_history_request_never_panics(
+        s in proptest::collection::vec(prop_oneof![".{0,30}".boxed(),
+            "20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9](\\.[0-9]{1,3})?(Z|[+-][01][0-9]:[0-5][0-9])".boxed()], 2),
+        opt in proptest::collection::vec(proptest::option::of(".{0,20}"), 4),
+        n in any::<u32>(), m in any::<u32>(),
+    ) {
+        use live_model::Operation;
+        let mut d = DescribeRecordTaskFileHistoryRequest::new(&*s[0], &*s[1]).page_num(n).page_size(m);
+        d.vhost = opt[0].clone();
+        d.app = opt[1].clone();
+        d.stream = opt[2].clone();
+        d.storage = opt[3].clone();
+        if let Err(e) = d.validate() {
+            prop_assert!(["DateFrom", "DateTo", "PageNum", "PageSize", "Vhost", "App", "Stream", "Type"].contains(&e.field));
+        }
     }
 }
 

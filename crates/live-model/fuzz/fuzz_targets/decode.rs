@@ -4,8 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use live_model::{
-    decode, CreatePullRecordTaskResult, GetPullRecordTaskResult, ListPullRecordTaskResult,
-    StopPullRecordTaskResult,
+    decode, CreatePullRecordTaskResult, DescribeRecordTaskFileHistoryResult,
+    GetPullRecordTaskResult, ListPullRecordTaskResult, StopPullRecordTaskResult,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -26,5 +26,15 @@ fuzz_target!(|data: &[u8]| {
     }
     if decode::<StopPullRecordTaskResult>(status, body).is_ok() {
         assert!(success);
+    }
+    match decode::<DescribeRecordTaskFileHistoryResult>(status, body) {
+        Ok(page) => {
+            assert!(success);
+            for f in &page.result.data {
+                let _ = (f.started_at(), f.ended_at(), f.duration_number(), f.recorded_span());
+                let _ = f.location().map(|l| l.to_string());
+            }
+        }
+        Err(e) => assert_eq!(e.http_status(), Some(status)),
     }
 });

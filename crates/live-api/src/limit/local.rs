@@ -1,0 +1,173 @@
+//! The in-process limiter: one GCRA per (access key id, action), on the client's clock.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::gcra::{nanos, Gcra};
+use super::{Feedback, NoPermit, RateKey, RateLimiter, RateLimits};
+use crate::env::{Environment, LiveFuture, SystemEnvironment};
+
+/// Above this many keys, keys back at rest are forgotten.
+const MAX_KEYS: usize = 4096;
+
+/// Paces calls in this process: per access key id and action, at [`RateLimits`], by the rule
+/// in [the module docs](crate::limit). The client's default ([`Pacing::Local`](crate::Pacing::Local));
+/// all clones of a client share one.
+///
+/// Build one yourself to share it between clients of one process (with
+/// [`Pacing::Limiter`](crate::Pacing::Limiter)), or to test the pacing:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::{Duration, SystemTime};
+/// use live_api::{Environment, LocalRateLimiter, ManualEnvironment, RateKey, RateLimiter, RateLimits};
+/// use live_model::Action;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let env = ManualEnvironment::new(SystemTime::UNIX_EPOCH);
+/// let limiter = LocalRateLimiter::new(RateLimits::documented().with_headroom(0.0))
+///     .with_environment(Arc::new(env.clone()));
+/// let key = RateKey::new("AKLTexample", Action::GetPullRecordTask.facts());
+/// // 10/s: the first permit at once, then one every 100 ms (the wait is slept on the clock).
+/// assert_eq!(limiter.acquire(key, Duration::from_secs(30)).await, Ok(Duration::ZERO));
+/// assert_eq!(limiter.acquire(key, Duration::from_secs(30)).await, Ok(Duration::from_millis(100)));
+/// assert_eq!(env.elapsed(), Duration::from_millis(100));
+/// # });
+/// ```
+pub struct LocalRateLimiter {
+    limits: RateLimits,
+    env: Arc<dyn Environment>,
+    origin: Instant,
+    keys: Mutex<HashMap<(String, &'static str), Gcra>>,
+}
+
+impl fmt::Debug for LocalRateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalRateLimiter")
+            .field("limits", &self.limits)
+            .field("keys", &self.lock().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalRateLimiter {
+    /// A limiter at `limits`, on the system's clock.
+    pub fn new(limits: RateLimits) -> Self {
+        Self::with_env(limits, Arc::new(SystemEnvironment))
+    }
+
+    pub(crate) fn with_env(limits: RateLimits, env: Arc<dyn Environment>) -> Self {
+        Self {
+            origin: env.monotonic(),
+            limits,
+            env,
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Uses `env`'s monotonic clock and sleep (a client's own limiter uses the client's).
+    pub fn with_environment(self, env: Arc<dyn Environment>) -> Self {
+        Self::with_env(self.limits, env)
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    /// The rate `key` is paced at now, in permits a second (lower than the limit for a while
+    /// after a throttling answer); `None` when its action is not paced.
+    pub fn current_rate(&self, key: RateKey<'_>) -> Option<f64> {
+        let base = self.limits.interval_nanos_for(key.action)?;
+        let now = self.now();
+        let keys = self.lock();
+        let interval = keys
+            .get(&(key.access_key_id.to_owned(), key.action.name()))
+            .map_or(base, |g| g.interval_at(base, now));
+        Some(1e9 / interval as f64)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, &'static str), Gcra>> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now(&self) -> u64 {
+        nanos(self.env.monotonic().saturating_duration_since(self.origin))
+    }
+
+    /// Reserves a slot for `key` without waiting: `Ok(wait)` (the slot is `wait` away) or the
+    /// refusal.
+    pub(crate) fn reserve(
+        &self,
+        key: RateKey<'_>,
+        max_wait: Duration,
+    ) -> Result<Duration, NoPermit> {
+        let Some(base) = self.limits.interval_nanos_for(key.action) else {
+            return Ok(Duration::ZERO);
+        };
+        let now = self.now();
+        let mut keys = self.lock();
+        if keys.len() >= MAX_KEYS {
+            keys.retain(|_, g| !g.idle_at(now));
+        }
+        let gcra = keys
+            .entry((key.access_key_id.to_owned(), key.action.name()))
+            .or_default();
+        gcra.reserve(base, now, nanos(max_wait))
+            .map(Duration::from_nanos)
+            .map_err(|wait| NoPermit::new(Duration::from_nanos(wait)))
+    }
+
+    /// Records that a slot `wait` from now was given to `key` elsewhere (by Redis), so that
+    /// pacing here, if it takes over, goes on from there instead of starting afresh.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn note_granted(&self, key: RateKey<'_>, wait: Duration) {
+        let Some(base) = self.limits.interval_nanos_for(key.action) else {
+            return;
+        };
+        let slot = self.now().saturating_add(nanos(wait));
+        self.lock()
+            .entry((key.access_key_id.to_owned(), key.action.name()))
+            .or_default()
+            .granted(base, slot);
+    }
+
+    /// Learns from `feedback` for `key`, at once.
+    pub(crate) fn learn(&self, key: RateKey<'_>, feedback: Feedback) {
+        let Feedback::Throttled { retry_after } = feedback else {
+            return;
+        };
+        if self.limits.interval_nanos_for(key.action).is_none() {
+            return;
+        }
+        let now = self.now();
+        self.lock()
+            .entry((key.access_key_id.to_owned(), key.action.name()))
+            .or_default()
+            .throttled(now, retry_after);
+    }
+}
+
+impl RateLimiter for LocalRateLimiter {
+    fn acquire<'a>(
+        &'a self,
+        key: RateKey<'a>,
+        max_wait: Duration,
+    ) -> LiveFuture<'a, Result<Duration, NoPermit>> {
+        let reserved = self.reserve(key, max_wait);
+        Box::pin(async move {
+            let wait = reserved?;
+            if !wait.is_zero() {
+                self.env.sleep(wait).await;
+            }
+            Ok(wait)
+        })
+    }
+
+    fn observe<'a>(&'a self, key: RateKey<'a>, feedback: Feedback) -> LiveFuture<'a, ()> {
+        self.learn(key, feedback);
+        Box::pin(std::future::ready(()))
+    }
+}

@@ -1,0 +1,451 @@
+//! The Redis limiter: the same GCRA as the local one, its state in Redis, so that every process
+//! using the same Redis draws from one budget per access key and action.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sha2::{Digest, Sha256};
+
+use super::gcra::{nanos, DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER};
+use super::{Feedback, LocalRateLimiter, NoPermit, RateKey, RateLimiter, RateLimits};
+use crate::env::{within, Environment, LiveFuture, SystemEnvironment};
+use crate::error::{ErrorKind, LiveError};
+
+/// The GCRA of `limit::gcra` in Lua, on Redis's clock (`TIME`, microseconds), atomic.
+///
+/// `KEYS[1]`: the key's hash. `ARGV`: mode (`acquire` or `throttle`), the base interval (µs),
+/// the longest wait (`acquire`) or the `Retry-After` (`throttle`) in µs, and the TTL floor (ms).
+/// Returns `{1, wait}` for a permit `wait` µs away, `{0, wait}` for a refusal.
+const SCRIPT: &str = r#"
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local base = tonumber(ARGV[2])
+local arg = tonumber(ARGV[3])
+local s = redis.call('HMGET', KEYS[1], 'tat', 'f', 'rf')
+local tat = tonumber(s[1]) or 0
+local f = tonumber(s[2]) or 1
+local rf = tonumber(s[3]) or 0
+local function frac(at)
+  if at <= rf or f >= 1 then return math.min(f, 1) end
+  return math.min(1, f + 0.1 * (at - rf) / 1000000)
+end
+local result
+if ARGV[1] == 'acquire' then
+  local slot = math.max(tat, now)
+  local wait = slot - now
+  if wait > 0 and wait >= arg then return {0, wait} end
+  tat = slot + math.ceil(base / frac(slot))
+  result = {1, wait}
+else
+  local blocked = now + arg
+  tat = math.max(tat, blocked)
+  if now >= rf then f = math.max(frac(now) * 0.5, 1 / 16) end
+  rf = math.max(rf, blocked)
+  result = {1, 0}
+end
+redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', tat), 'f', tostring(f), 'rf', string.format('%.0f', rf))
+redis.call('PEXPIRE', KEYS[1], math.ceil((math.max(tat, rf) - now) / 1000) + tonumber(ARGV[4]))
+return result
+"#;
+
+/// How long a key outlives its last reserved slot.
+const TTL_FLOOR_MS: u64 = 60_000;
+
+/// Settings of a [`RedisRateLimiter`].
+#[derive(Clone)]
+pub struct RedisRateLimiterBuilder {
+    url: String,
+    limits: RateLimits,
+    env: Arc<dyn Environment>,
+    timeout: Duration,
+    retry_redis_after: Duration,
+    key_prefix: String,
+}
+
+impl fmt::Debug for RedisRateLimiterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisRateLimiterBuilder")
+            .field("redis", &redact(&self.url))
+            .field("limits", &self.limits)
+            .field("timeout", &self.timeout)
+            .field("retry_redis_after", &self.retry_redis_after)
+            .field("key_prefix", &self.key_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisRateLimiterBuilder {
+    /// The limits (default: the documented ones, [`RateLimits::documented`]). Every process
+    /// sharing a Redis should use the same.
+    pub fn limits(mut self, limits: RateLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The clock and sleep for waits and time limits (default: [`SystemEnvironment`]). The
+    /// slots themselves are on Redis's clock, common to every process.
+    pub fn environment(mut self, env: Arc<dyn Environment>) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// The longest a connection and a command to Redis may take before the call is paced
+    /// locally instead (default 250 ms).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// After Redis failed, how long calls are paced locally before Redis is tried again
+    /// (default 5 s), so that an outage costs one timeout per period, not one per call.
+    pub fn retry_redis_after(mut self, period: Duration) -> Self {
+        self.retry_redis_after = period;
+        self
+    }
+
+    /// The prefix of the keys in Redis (default `volc-live:pace:`).
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// The limiter. Nothing is connected yet: the first call connects, and an unreachable
+    /// Redis only means local pacing. Fails for a URL that is not `redis://HOST[:PORT][/DB]`
+    /// (or `rediss://`, `redis+unix://`); the error never repeats a password.
+    pub fn build(self) -> Result<RedisRateLimiter, LiveError> {
+        let client = redis::Client::open(self.url.as_str()).map_err(|_| {
+            LiveError::from(ErrorKind::Config(format!(
+                "the Redis URL {} is not usable: give redis://HOST[:PORT][/DB]",
+                redact(&self.url)
+            )))
+        })?;
+        let local = LocalRateLimiter::with_env(self.limits.clone(), self.env.clone());
+        Ok(RedisRateLimiter {
+            shared: Arc::new(Shared {
+                shown: redact(&self.url),
+                client,
+                limits: self.limits,
+                local,
+                env: self.env,
+                timeout: self.timeout,
+                retry_redis_after: self.retry_redis_after,
+                key_prefix: self.key_prefix,
+                script: redis::Script::new(SCRIPT),
+                conn: tokio::sync::Mutex::new(None),
+                down_until: Mutex::new(None),
+                warned: AtomicBool::new(false),
+            }),
+        })
+    }
+}
+
+/// Paces calls with one budget per access key id and action **shared through Redis** by every
+/// process (and machine) that uses the same Redis: the rule of [the module docs](crate::limit),
+/// as one atomic Lua script (loaded once, called by its SHA1 with `EVALSHA`, loaded again when
+/// Redis answers `NOSCRIPT`) on Redis's clock. Feature `redis`.
+///
+/// - Keys: `volc-live:pace:` and the first 32 hex digits of SHA-256(access key id, action);
+///   the access key id itself is not written to Redis. Each key expires a minute after its
+///   last reserved slot.
+/// - A throttling answer seen by any process slows down every process.
+/// - When Redis cannot be reached or does not answer within [`timeout`](RedisRateLimiterBuilder::timeout),
+///   the call is paced by a [`LocalRateLimiter`] at the same limits (it goes on from the last
+///   slot Redis gave this process, so the switch makes no burst), a warning is logged once
+///   per outage (tracing, target `live_api::limit`), and Redis is tried again after
+///   [`retry_redis_after`](RedisRateLimiterBuilder::retry_redis_after). No call waits past its
+///   deadline for Redis.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use live_api::{LiveClient, Pacing, RedisRateLimiter};
+///
+/// # fn run() -> Result<(), live_api::LiveError> {
+/// let limiter = RedisRateLimiter::builder("redis://127.0.0.1:6379/0").build()?;
+/// let client = LiveClient::builder().pacing(Pacing::Limiter(Arc::new(limiter))).build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisRateLimiter {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    shown: String,
+    client: redis::Client,
+    limits: RateLimits,
+    local: LocalRateLimiter,
+    env: Arc<dyn Environment>,
+    timeout: Duration,
+    retry_redis_after: Duration,
+    key_prefix: String,
+    script: redis::Script,
+    conn: tokio::sync::Mutex<Option<ConnectionManager>>,
+    down_until: Mutex<Option<Instant>>,
+    warned: AtomicBool,
+}
+
+impl fmt::Debug for RedisRateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisRateLimiter")
+            .field("redis", &self.shared.shown)
+            .field("limits", &self.shared.limits)
+            .field("degraded", &self.is_degraded())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `redis://HOST:PORT/DB` without user name or password.
+fn redact(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let shown: String = rest.chars().take(200).collect();
+    format!("{scheme}://{shown}")
+}
+
+impl RedisRateLimiter {
+    /// Settings for a limiter on the Redis at `url` (`redis://HOST[:PORT][/DB]`, a password as
+    /// `redis://:PASSWORD@HOST`).
+    pub fn builder(url: impl Into<String>) -> RedisRateLimiterBuilder {
+        RedisRateLimiterBuilder {
+            url: url.into(),
+            limits: RateLimits::documented(),
+            env: Arc::new(SystemEnvironment),
+            timeout: Duration::from_millis(250),
+            retry_redis_after: Duration::from_secs(5),
+            key_prefix: "volc-live:pace:".to_owned(),
+        }
+    }
+
+    /// A limiter on the Redis at `url` with the default settings.
+    pub fn new(url: impl Into<String>) -> Result<Self, LiveError> {
+        Self::builder(url).build()
+    }
+
+    /// Whether calls are paced locally now because Redis failed.
+    pub fn is_degraded(&self) -> bool {
+        let down = self
+            .shared
+            .down_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        down.is_some_and(|until| self.shared.env.monotonic() < until)
+    }
+
+    /// The Redis key of `key`: the prefix and a hash of the access key id and action.
+    pub fn redis_key(&self, key: RateKey<'_>) -> String {
+        let mut h = Sha256::new();
+        h.update(key.access_key_id.as_bytes());
+        h.update([0]);
+        h.update(key.action.name().as_bytes());
+        let digest = hex::encode(h.finalize());
+        format!("{}{}", self.shared.key_prefix, &digest[..32])
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
+        let s = &*self.shared;
+        let mut conn = s.conn.lock().await;
+        if let Some(c) = &*conn {
+            return Ok(c.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(s.timeout))
+            .set_response_timeout(Some(s.timeout))
+            .set_number_of_retries(1);
+        let mut c = ConnectionManager::new_with_config(s.client.clone(), config).await?;
+        s.script.load_async(&mut c).await?;
+        *conn = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Runs the script: `(granted, wait in µs)`.
+    async fn run(
+        &self,
+        key: RateKey<'_>,
+        mode: &str,
+        base_nanos: u64,
+        arg: Duration,
+    ) -> Result<(bool, u64), redis::RedisError> {
+        let mut conn = self.connection().await?;
+        let micros = |n: u64| n.div_ceil(1_000);
+        let (granted, wait): (i64, i64) = self
+            .shared
+            .script
+            .key(self.redis_key(key))
+            .arg(mode)
+            .arg(micros(base_nanos).max(1))
+            .arg(micros(nanos(arg)))
+            .arg(TTL_FLOOR_MS)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok((granted == 1, u64::try_from(wait).unwrap_or(0)))
+    }
+
+    fn redis_usable(&self) -> bool {
+        !self.is_degraded()
+    }
+
+    fn degrade(&self, why: &str) {
+        let s = &*self.shared;
+        *s.down_until.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(s.env.monotonic() + s.retry_redis_after);
+        if !s.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                target: "live_api::limit",
+                redis = %s.shown,
+                error = why,
+                "Redis rate limiter unreachable: pacing locally in this process until it answers again"
+            );
+        }
+    }
+
+    fn recovered(&self) {
+        let s = &*self.shared;
+        *s.down_until.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        if s.warned.swap(false, Ordering::Relaxed) {
+            tracing::info!(target: "live_api::limit", redis = %s.shown, "Redis rate limiter answers again");
+        }
+    }
+
+    /// Runs `work` against Redis within the timeout (and `cap`); `None` when Redis failed (the
+    /// limiter is then degraded) or `cap` ran out first (`Some(Err(()))`).
+    async fn bounded<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, redis::RedisError>>,
+        cap: Duration,
+    ) -> Option<Result<T, ()>> {
+        let s = &*self.shared;
+        let bound = s.timeout.min(cap);
+        match within(work, s.env.timer(bound)).await {
+            Some(Ok(v)) => {
+                self.recovered();
+                Some(Ok(v))
+            }
+            Some(Err(e)) => {
+                if matches!(e.kind(), redis::ErrorKind::Io) || e.is_connection_dropped() {
+                    // A connection that is gone is made again next time.
+                    *s.conn.lock().await = None;
+                }
+                self.degrade(&e.to_string());
+                None
+            }
+            None if bound < s.timeout => Some(Err(())),
+            None => {
+                *s.conn.lock().await = None;
+                self.degrade("no answer within the timeout");
+                None
+            }
+        }
+    }
+}
+
+impl RateLimiter for RedisRateLimiter {
+    fn acquire<'a>(
+        &'a self,
+        key: RateKey<'a>,
+        max_wait: Duration,
+    ) -> LiveFuture<'a, Result<Duration, NoPermit>> {
+        Box::pin(async move {
+            let s = &*self.shared;
+            let Some(base) = s.limits.interval_nanos_for(key.action) else {
+                return Ok(Duration::ZERO);
+            };
+            let started = s.env.monotonic();
+            if self.redis_usable() {
+                match self
+                    .bounded(self.run(key, "acquire", base, max_wait), max_wait)
+                    .await
+                {
+                    Some(Ok((true, wait_us))) => {
+                        let wait = Duration::from_micros(wait_us);
+                        // Kept in step, so that local pacing goes on from here if Redis fails.
+                        s.local.note_granted(key, wait);
+                        if !wait.is_zero() {
+                            s.env.sleep(wait).await;
+                        }
+                        return Ok(wait);
+                    }
+                    Some(Ok((false, wait_us))) => {
+                        return Err(NoPermit::new(Duration::from_micros(wait_us)))
+                    }
+                    Some(Err(())) => return Err(NoPermit::new(max_wait)),
+                    None => {}
+                }
+            }
+            let spent = s.env.monotonic().saturating_duration_since(started);
+            s.local.acquire(key, max_wait.saturating_sub(spent)).await
+        })
+    }
+
+    fn observe<'a>(&'a self, key: RateKey<'a>, feedback: Feedback) -> LiveFuture<'a, ()> {
+        Box::pin(async move {
+            let Feedback::Throttled { retry_after } = feedback else {
+                return;
+            };
+            let s = &*self.shared;
+            s.local.learn(key, feedback);
+            let Some(base) = s.limits.interval_nanos_for(key.action) else {
+                return;
+            };
+            if self.redis_usable() {
+                let ra = retry_after
+                    .unwrap_or(DEFAULT_RETRY_AFTER)
+                    .min(MAX_RETRY_AFTER);
+                let _ = self
+                    .bounded(self.run(key, "throttle", base, ra), s.timeout)
+                    .await;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        assert_eq!(
+            redact("redis://:hunter2@127.0.0.1:6379/2"),
+            "redis://127.0.0.1:6379/2"
+        );
+        assert_eq!(redact("redis://u:p@h"), "redis://h");
+        let err = RedisRateLimiter::new("http://:hunter2@x").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+        let ok = RedisRateLimiter::new("redis://:hunter2@127.0.0.1:1/0").unwrap();
+        assert!(!format!("{ok:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn pacing_parses_a_redis_url() {
+        let limits = RateLimits::documented();
+        let p = crate::Pacing::parse("redis://:hunter2@127.0.0.1:6379/1", limits).unwrap();
+        let crate::Pacing::Limiter(l) = &p else {
+            panic!("{p:?}")
+        };
+        let shown = format!("{l:?}");
+        assert!(shown.contains("redis://127.0.0.1:6379/1") && !shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn keys_hash_the_access_key_id() {
+        let l = RedisRateLimiter::new("redis://127.0.0.1:1").unwrap();
+        let k = l.redis_key(RateKey::new(
+            "AKLTsecretish",
+            live_model::Action::GetPullRecordTask.facts(),
+        ));
+        assert!(
+            k.starts_with("volc-live:pace:") && k.len() == 15 + 32,
+            "{k}"
+        );
+        assert!(!k.contains("AKLT"));
+        let other = l.redis_key(RateKey::new(
+            "AKLTsecretish",
+            live_model::Action::ListPullRecordTask.facts(),
+        ));
+        assert_ne!(k, other);
+    }
+}

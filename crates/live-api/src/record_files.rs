@@ -1,0 +1,772 @@
+//! DescribeRecordTaskFileHistory as a fluent builder with a paginator, and
+//! [`LiveClient::record_files_of`]: from a task to its files, across any span.
+
+use std::collections::{HashSet, VecDeque};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use live_model::{
+    DescribeRecordTaskFileHistoryRequest, GetPullRecordTaskRequest, Pagination, PullRecordTask,
+    RecordFile, RecordStorage, ResponseMetadata, TaskStatus, ValidationError, MAX_FILE_WINDOW,
+};
+use time::OffsetDateTime;
+
+use crate::ops::{next_page, pagination};
+use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
+
+/// One page of DescribeRecordTaskFileHistory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DescribeRecordTaskFileHistoryOutput {
+    /// The files on this page, as received.
+    pub files: Vec<RecordFile>,
+    /// Where this page is.
+    pub pagination: Pagination,
+    /// `ResponseMetadata`.
+    pub metadata: ResponseMetadata,
+}
+
+impl DescribeRecordTaskFileHistoryOutput {
+    /// The request id, for support.
+    pub fn request_id(&self) -> &str {
+        &self.metadata.request_id
+    }
+}
+
+/// Builds and sends DescribeRecordTaskFileHistory, one page or all of them.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send` is awaited or the stream polled"]
+pub struct DescribeRecordTaskFileHistory {
+    client: LiveClient,
+    request: DescribeRecordTaskFileHistoryRequest,
+    max_pages: u32,
+}
+
+impl DescribeRecordTaskFileHistory {
+    /// How many pages [`pages`](Self::pages) and [`files`](Self::files) fetch at most unless
+    /// told otherwise: 1,000.
+    pub const DEFAULT_MAX_PAGES: u32 = 1_000;
+
+    /// The window's start, RFC 3339 to the second (required).
+    pub fn date_from(mut self, v: impl Into<String>) -> Self {
+        self.request.date_from = v.into();
+        self
+    }
+
+    /// The window's end, RFC 3339 to the second, after the start and at most 7 days after it
+    /// (required).
+    pub fn date_to(mut self, v: impl Into<String>) -> Self {
+        self.request.date_to = v.into();
+        self
+    }
+
+    /// The window from typed times (written in UTC, to the second).
+    pub fn window(self, from: OffsetDateTime, to: OffsetDateTime) -> Self {
+        self.date_from(live_model::format_rfc3339(from))
+            .date_to(live_model::format_rfc3339(to))
+    }
+
+    /// Only files of this domain space.
+    pub fn vhost(mut self, v: impl Into<String>) -> Self {
+        self.request.vhost = Some(v.into());
+        self
+    }
+
+    /// Only files of this application.
+    pub fn app(mut self, v: impl Into<String>) -> Self {
+        self.request.app = Some(v.into());
+        self
+    }
+
+    /// Only files of this stream (requires [`app`](Self::app)).
+    pub fn stream(mut self, v: impl Into<String>) -> Self {
+        self.request.stream = Some(v.into());
+        self
+    }
+
+    /// Where the files are stored (the service's default: TOS).
+    pub fn storage(mut self, s: RecordStorage) -> Self {
+        self.request.storage = Some(s.as_str().to_owned());
+        self
+    }
+
+    /// The page, from 1 (default 1).
+    pub fn page_num(mut self, n: u32) -> Self {
+        self.request.page_num = n;
+        self
+    }
+
+    /// Files per page, at least 1 (default 30; no maximum is documented).
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.request.page_size = n;
+        self
+    }
+
+    /// The most pages [`pages`](Self::pages) and [`files`](Self::files) fetch (at least 1);
+    /// beyond it the stream ends with [`ErrorKind::Pagination`].
+    pub fn max_pages(mut self, n: u32) -> Self {
+        self.max_pages = n.max(1);
+        self
+    }
+
+    /// Sends it: one page.
+    pub async fn send(self) -> Result<DescribeRecordTaskFileHistoryOutput, LiveError> {
+        fetch(self.client, self.request).await
+    }
+
+    /// Every page from `page_num` on, as a stream that ends after the last page (or the first
+    /// error), with the same checks as [`crate::ListPullRecordTasks::pages`].
+    pub fn pages(self) -> FilePages {
+        FilePages {
+            first_page: self.request.page_num,
+            client: self.client,
+            request: self.request,
+            pending: None,
+            done: false,
+            max_pages: self.max_pages,
+            fetched: 0,
+        }
+    }
+
+    /// Every file from `page_num` on, page after page.
+    pub fn files(self) -> RecordFiles {
+        RecordFiles {
+            pages: self.pages(),
+            buffered: VecDeque::new(),
+        }
+    }
+}
+
+async fn fetch(
+    client: LiveClient,
+    request: DescribeRecordTaskFileHistoryRequest,
+) -> Result<DescribeRecordTaskFileHistoryOutput, LiveError> {
+    let r = client.call(&request).await?;
+    Ok(DescribeRecordTaskFileHistoryOutput {
+        files: r.result.data,
+        pagination: r.result.pagination,
+        metadata: r.metadata,
+    })
+}
+
+/// The pages of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::pages`].
+#[must_use = "streams do nothing unless polled"]
+pub struct FilePages {
+    client: LiveClient,
+    request: DescribeRecordTaskFileHistoryRequest,
+    pending: Option<LiveFuture<'static, Result<DescribeRecordTaskFileHistoryOutput, LiveError>>>,
+    done: bool,
+    first_page: u32,
+    max_pages: u32,
+    fetched: u32,
+}
+
+impl std::fmt::Debug for FilePages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilePages")
+            .field("next_page", &self.request.page_num)
+            .field("fetched", &self.fetched)
+            .field("max_pages", &self.max_pages)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FilePages {
+    /// The next page, or `None` after the last.
+    pub async fn next(&mut self) -> Option<Result<DescribeRecordTaskFileHistoryOutput, LiveError>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl Stream for FilePages {
+    type Item = Result<DescribeRecordTaskFileHistoryOutput, LiveError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let this = &mut *self;
+        let asked = this.request.page_num;
+        if this.pending.is_none() && this.fetched >= this.max_pages {
+            this.done = true;
+            let problem = PaginationProblem::TooManyPages {
+                max_pages: this.max_pages,
+            };
+            return Poll::Ready(Some(Err(pagination(asked, problem))));
+        }
+        let pending = this
+            .pending
+            .get_or_insert_with(|| Box::pin(fetch(this.client.clone(), this.request.clone())));
+        let result = match pending.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        this.pending = None;
+        this.fetched += 1;
+        this.done = true;
+        let page = match result {
+            Ok(page) => page,
+            Err(e) => return Poll::Ready(Some(Err(e))),
+        };
+        match next_page(
+            asked,
+            this.first_page,
+            &page.pagination,
+            page.files.len(),
+            this.request.page_size,
+        ) {
+            Err(e) => return Poll::Ready(Some(Err(e))),
+            Ok(Some(next)) => {
+                this.request.page_num = next;
+                this.done = false;
+            }
+            Ok(None) => {}
+        }
+        Poll::Ready(Some(Ok(page)))
+    }
+}
+
+/// The files of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::files`].
+#[must_use = "streams do nothing unless polled"]
+#[derive(Debug)]
+pub struct RecordFiles {
+    pages: FilePages,
+    buffered: VecDeque<RecordFile>,
+}
+
+impl RecordFiles {
+    /// The next file, or `None` after the last.
+    pub async fn next(&mut self) -> Option<Result<RecordFile, LiveError>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl Stream for RecordFiles {
+    type Item = Result<RecordFile, LiveError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(file) = self.buffered.pop_front() {
+                return Poll::Ready(Some(Ok(file)));
+            }
+            match Pin::new(&mut self.pages).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(page))) => self.buffered.extend(page.files),
+            }
+        }
+    }
+}
+
+/// A task whose files to find: the task as Get or List returned it, or its id (then it is
+/// fetched with GetPullRecordTask first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskRef {
+    /// The task itself.
+    Task(Box<PullRecordTask>),
+    /// A task id.
+    Id(String),
+}
+
+impl From<PullRecordTask> for TaskRef {
+    fn from(t: PullRecordTask) -> Self {
+        TaskRef::Task(Box::new(t))
+    }
+}
+
+impl From<&PullRecordTask> for TaskRef {
+    fn from(t: &PullRecordTask) -> Self {
+        TaskRef::Task(Box::new(t.clone()))
+    }
+}
+
+impl From<String> for TaskRef {
+    fn from(id: String) -> Self {
+        TaskRef::Id(id)
+    }
+}
+
+impl From<&str> for TaskRef {
+    fn from(id: &str) -> Self {
+        TaskRef::Id(id.to_owned())
+    }
+}
+
+impl From<&String> for TaskRef {
+    fn from(id: &String) -> Self {
+        TaskRef::Id(id.clone())
+    }
+}
+
+/// How far before a task's start its first window begins: the documentation advises a
+/// `DateFrom` before the start.
+pub const TASK_WINDOW_LEAD: Duration = Duration::from_secs(60);
+
+/// The windows, each at most 7 days long and none overlapping (each starts a second after
+/// the previous one ends; times are to the second), that cover `from`..=`to`; at least one.
+///
+/// ```
+/// use live_api::file_windows;
+/// use live_api::model::{format_rfc3339, parse_rfc3339};
+///
+/// let t = |s| parse_rfc3339("t", s).unwrap();
+/// let w = file_windows(t("2023-11-01T00:00:00Z"), t("2023-11-21T00:00:00Z"));
+/// let text: Vec<_> = w.iter().map(|(a, b)| (format_rfc3339(*a), format_rfc3339(*b))).collect();
+/// assert_eq!(text, [
+///     ("2023-11-01T00:00:00Z".to_owned(), "2023-11-08T00:00:00Z".to_owned()),
+///     ("2023-11-08T00:00:01Z".to_owned(), "2023-11-15T00:00:01Z".to_owned()),
+///     ("2023-11-15T00:00:02Z".to_owned(), "2023-11-21T00:00:00Z".to_owned()),
+/// ]);
+/// ```
+pub fn file_windows(
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+    let week = time::Duration::try_from(MAX_FILE_WINDOW).unwrap_or(time::Duration::WEEK);
+    let second = time::Duration::SECOND;
+    let mut windows = Vec::new();
+    let mut start = from;
+    loop {
+        let end = (start + week).min(to).max(start + second);
+        windows.push((start, end));
+        if end >= to {
+            return windows;
+        }
+        start = end + second;
+    }
+}
+
+/// The files of one task; see [`LiveClient::record_files_of`].
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until the stream is polled"]
+pub struct TaskRecordFiles {
+    client: LiveClient,
+    task: TaskRef,
+    storage: Option<RecordStorage>,
+    page_size: u32,
+    max_pages: u32,
+}
+
+impl TaskRecordFiles {
+    /// Where the files are stored (the service's default: TOS).
+    pub fn storage(mut self, s: RecordStorage) -> Self {
+        self.storage = Some(s);
+        self
+    }
+
+    /// Files per page (at least 1, default 100).
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// The most pages fetched per 7-day window (at least 1, default 1,000).
+    pub fn max_pages_per_window(mut self, n: u32) -> Self {
+        self.max_pages = n.max(1);
+        self
+    }
+
+    /// The files as a stream, in the order the service gives them, window after window.
+    pub fn files(self) -> TaskFiles {
+        TaskFiles {
+            client: self.client,
+            source: Some(self.task),
+            storage: self.storage,
+            page_size: self.page_size,
+            max_pages: self.max_pages,
+            plan: None,
+            window: 0,
+            page: 1,
+            fetched: 0,
+            pending: None,
+            buffered: VecDeque::new(),
+            seen: HashSet::new(),
+            done: false,
+        }
+    }
+
+    /// Every file, collected.
+    pub async fn all(self) -> Result<Vec<RecordFile>, LiveError> {
+        let mut files = self.files();
+        let mut out = Vec::new();
+        while let Some(f) = files.next().await {
+            out.push(f?);
+        }
+        Ok(out)
+    }
+}
+
+/// What a task's files are looked for with: the filters, the span and its windows.
+#[derive(Debug, Clone)]
+struct Plan {
+    base: DescribeRecordTaskFileHistoryRequest,
+    span: (OffsetDateTime, OffsetDateTime),
+    windows: Vec<(OffsetDateTime, OffsetDateTime)>,
+}
+
+enum Step {
+    Resolved(Option<Plan>),
+    Page(DescribeRecordTaskFileHistoryOutput),
+}
+
+/// The files of one task, as a stream; see [`LiveClient::record_files_of`].
+#[must_use = "streams do nothing unless polled"]
+pub struct TaskFiles {
+    client: LiveClient,
+    source: Option<TaskRef>,
+    storage: Option<RecordStorage>,
+    page_size: u32,
+    max_pages: u32,
+    plan: Option<Plan>,
+    window: usize,
+    page: u32,
+    fetched: u32,
+    pending: Option<LiveFuture<'static, Result<Step, LiveError>>>,
+    buffered: VecDeque<RecordFile>,
+    seen: HashSet<(String, String, String, String)>,
+    done: bool,
+}
+
+impl std::fmt::Debug for TaskFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskFiles")
+            .field("windows", &self.plan.as_ref().map(|p| p.windows.len()))
+            .field("window", &self.window)
+            .field("page", &self.page)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TaskFiles {
+    /// The next file, or `None` after the last.
+    pub async fn next(&mut self) -> Option<Result<RecordFile, LiveError>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// How many 7-day windows the task's span takes, once known (after the first poll).
+    pub fn windows(&self) -> Option<usize> {
+        self.plan.as_ref().map(|p| p.windows.len())
+    }
+}
+
+fn invalid(field: &'static str, rule: &str) -> LiveError {
+    LiveError::from(ErrorKind::InvalidInput(ValidationError::new(field, rule)))
+}
+
+/// The plan for `task`, or `None` when it cannot have files yet.
+fn plan(
+    task: &PullRecordTask,
+    stream: &str,
+    storage: Option<RecordStorage>,
+    page_size: u32,
+    now: OffsetDateTime,
+) -> Result<Option<Plan>, LiveError> {
+    if task.status == TaskStatus::NotStarted {
+        return Ok(None);
+    }
+    let start = task.parse_start_time().map_err(|_| {
+        invalid(
+            "StartTime",
+            "the task's start time is not an RFC 3339 time, so its files cannot be looked for",
+        )
+    })?;
+    if start > now && task.status != TaskStatus::Recording {
+        return Ok(None);
+    }
+    // The end: the task's end when it has one and it has passed; else now.
+    let end = task
+        .parse_end_time()
+        .ok()
+        .filter(|e| *e <= now)
+        .unwrap_or(now)
+        .max(start);
+    let lead = time::Duration::try_from(TASK_WINDOW_LEAD).unwrap_or(time::Duration::MINUTE);
+    let from = start - lead;
+    let vhost = if task.vhost.is_empty() {
+        &task.domain
+    } else {
+        &task.vhost
+    };
+    let mut base = DescribeRecordTaskFileHistoryRequest::new("", "")
+        .app(task.app.clone())
+        .stream(stream)
+        .page_size(page_size);
+    if !vhost.is_empty() {
+        base = base.vhost(vhost.clone());
+    }
+    if let Some(s) = storage {
+        base = base.storage(s);
+    }
+    Ok(Some(Plan {
+        base,
+        span: (start, end),
+        windows: file_windows(from, end),
+    }))
+}
+
+async fn resolve(
+    client: LiveClient,
+    source: TaskRef,
+    storage: Option<RecordStorage>,
+    page_size: u32,
+) -> Result<Step, LiveError> {
+    let task = match source {
+        TaskRef::Task(t) => *t,
+        TaskRef::Id(id) => {
+            client
+                .call(&GetPullRecordTaskRequest::new(id))
+                .await?
+                .result
+                .task
+        }
+    };
+    let stream = match &task.stream {
+        Some(s) => s.clone(),
+        // GetPullRecordTask's nested shape has no stream: find the task in the listing.
+        None => {
+            let mut tasks = client
+                .list_pull_record_tasks()
+                .app(task.app.clone())
+                .domain(task.domain.clone())
+                .page_size(500)
+                .tasks();
+            let mut found = None;
+            while let Some(t) = tasks.next().await {
+                let t = t?;
+                if t.task_id == task.task_id {
+                    found = t.stream;
+                    break;
+                }
+            }
+            found.ok_or_else(|| {
+                invalid(
+                    "Stream",
+                    "the task has no stream and ListPullRecordTask does not list it",
+                )
+            })?
+        }
+    };
+    let now = OffsetDateTime::from(client.now());
+    plan(&task, &stream, storage, page_size, now).map(Step::Resolved)
+}
+
+impl Stream for TaskFiles {
+    type Item = Result<RecordFile, LiveError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(file) = this.buffered.pop_front() {
+                return Poll::Ready(Some(Ok(file)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if this.pending.is_none() {
+                let future: LiveFuture<'static, Result<Step, LiveError>> = match &this.plan {
+                    None => {
+                        let Some(source) = this.source.take() else {
+                            this.done = true;
+                            continue;
+                        };
+                        Box::pin(resolve(
+                            this.client.clone(),
+                            source,
+                            this.storage,
+                            this.page_size,
+                        ))
+                    }
+                    Some(plan) => {
+                        let Some(&(from, to)) = plan.windows.get(this.window) else {
+                            this.done = true;
+                            continue;
+                        };
+                        if this.fetched >= this.max_pages {
+                            this.done = true;
+                            let problem = PaginationProblem::TooManyPages {
+                                max_pages: this.max_pages,
+                            };
+                            return Poll::Ready(Some(Err(pagination(this.page, problem))));
+                        }
+                        let mut request = plan.base.clone().page_num(this.page);
+                        request.date_from = live_model::format_rfc3339(from);
+                        request.date_to = live_model::format_rfc3339(to);
+                        let client = this.client.clone();
+                        Box::pin(async move { fetch(client, request).await.map(Step::Page) })
+                    }
+                };
+                this.pending = Some(future);
+            }
+            let Some(pending) = this.pending.as_mut() else {
+                continue;
+            };
+            let result = match pending.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(r) => r,
+            };
+            this.pending = None;
+            match result {
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Ok(Step::Resolved(None)) => this.done = true,
+                Ok(Step::Resolved(Some(plan))) => this.plan = Some(plan),
+                Ok(Step::Page(page)) => {
+                    this.fetched += 1;
+                    match next_page(
+                        this.page,
+                        1,
+                        &page.pagination,
+                        page.files.len(),
+                        this.page_size,
+                    ) {
+                        Err(e) => {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                        Ok(Some(next)) => this.page = next,
+                        Ok(None) => {
+                            this.window += 1;
+                            this.page = 1;
+                            this.fetched = 0;
+                        }
+                    }
+                    let Some((start, end)) = this.plan.as_ref().map(|p| p.span) else {
+                        continue;
+                    };
+                    for f in page.files {
+                        let key = (
+                            f.file_name.clone(),
+                            f.path.clone(),
+                            f.vid.clone(),
+                            f.start_time_utc.clone(),
+                        );
+                        if f.overlaps(start, end) && this.seen.insert(key) {
+                            this.buffered.push_back(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl LiveClient {
+    /// DescribeRecordTaskFileHistory: the files whose recording started in a window of at
+    /// most 7 days, one page or all of them.
+    ///
+    /// ```no_run
+    /// # async fn run(client: live_api::LiveClient) -> Result<(), live_api::LiveError> {
+    /// let mut files = client.describe_record_task_file_history()
+    ///     .date_from("2023-11-01T00:00:00+08:00").date_to("2023-11-07T23:59:59+08:00")
+    ///     .app("live").page_size(100).files();
+    /// while let Some(f) = files.next().await {
+    ///     let f = f?;
+    ///     println!("{} {}", f.start_time, f.file_name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn describe_record_task_file_history(&self) -> DescribeRecordTaskFileHistory {
+        DescribeRecordTaskFileHistory {
+            client: self.clone(),
+            request: DescribeRecordTaskFileHistoryRequest::new("", ""),
+            max_pages: DescribeRecordTaskFileHistory::DEFAULT_MAX_PAGES,
+        }
+    }
+
+    /// The files a pull-record task recorded, from the task (as Get or List returned it) or
+    /// its id (fetched first with GetPullRecordTask).
+    ///
+    /// It asks DescribeRecordTaskFileHistory with the task's vhost (its domain when it has
+    /// none), app and stream, over the task's span: from a minute before its start
+    /// ([`TASK_WINDOW_LEAD`]) to its end, or to now while it has no end or its end is still
+    /// ahead, in windows of at most 7 days ([`file_windows`]), page after page. It keeps the
+    /// files that overlap the task's span, each once. A task that has not started has no
+    /// files: the stream is empty. Each request goes through the client's usual path
+    /// (signing, retries, and any pacing the client applies).
+    ///
+    /// ```no_run
+    /// # async fn run(client: live_api::LiveClient) -> Result<(), live_api::LiveError> {
+    /// let task = client.get_pull_record_task().task_id("5b903f78c7f5ae01f6fe2eea").send().await?.task;
+    /// for f in client.record_files_of(&task).all().await? {
+    ///     println!("{} {} {:?}", f.start_time, f.format, f.location().map(|l| l.to_string()));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn record_files_of(&self, task: impl Into<TaskRef>) -> TaskRecordFiles {
+        TaskRecordFiles {
+            client: self.clone(),
+            task: task.into(),
+            storage: None,
+            page_size: 100,
+            max_pages: DescribeRecordTaskFileHistory::DEFAULT_MAX_PAGES,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> OffsetDateTime {
+        live_model::parse_rfc3339("t", s).unwrap()
+    }
+
+    #[test]
+    fn windows_cover_the_span_without_overlap() {
+        let from = t("2023-11-01T00:00:00Z");
+        for days in [0i64, 1, 7, 8, 14, 20, 21, 22, 365] {
+            let to = from + time::Duration::days(days);
+            let w = file_windows(from, to);
+            assert_eq!(w[0].0, from);
+            assert_eq!(w.last().unwrap().1, to.max(from + time::Duration::SECOND));
+            for (a, b) in &w {
+                assert!(b > a && *b - *a <= time::Duration::WEEK, "{days}: {a} {b}");
+            }
+            for pair in w.windows(2) {
+                assert_eq!(pair[1].0, pair[0].1 + time::Duration::SECOND);
+            }
+            let expected = if days == 0 {
+                1
+            } else {
+                (days * 86_400 + 604_799) / 604_800
+            };
+            assert!(w.len() as i64 <= expected + 1, "{days}: {}", w.len());
+        }
+        assert_eq!(file_windows(from, from + time::Duration::days(7)).len(), 1);
+        assert_eq!(file_windows(from, from + time::Duration::days(14)).len(), 2);
+        assert_eq!(file_windows(from, from + time::Duration::days(20)).len(), 3);
+    }
+
+    #[test]
+    fn a_task_not_started_has_no_plan_and_an_unreadable_start_is_named() {
+        let now = t("2023-11-01T00:00:00Z");
+        let task =
+            PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::NotStarted)
+                .with_times("2023-11-02T00:00:00Z", "");
+        assert!(plan(&task, "s", None, 10, now).unwrap().is_none());
+        let task = PullRecordTask::new("t", "", "d", "a", Some("s".into()), TaskStatus::Finished);
+        let e = plan(&task, "s", None, 10, now).unwrap_err();
+        assert!(e.to_string().contains("StartTime"), "{e}");
+        let task = task.with_times("2023-10-01T00:00:00Z", "2023-10-02T00:00:00Z");
+        let p = plan(&task, "s", Some(RecordStorage::Vod), 10, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            p.base.vhost.as_deref(),
+            Some("d"),
+            "the domain stands in for the vhost"
+        );
+        assert_eq!(p.base.storage.as_deref(), Some("vod"));
+        assert_eq!(p.windows.len(), 1);
+        assert_eq!(p.windows[0].0, t("2023-09-30T23:59:00Z"));
+        assert_eq!(p.span.1, t("2023-10-02T00:00:00Z"));
+    }
+}

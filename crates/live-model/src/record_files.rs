@@ -1,0 +1,464 @@
+//! DescribeRecordTaskFileHistory: the files that recordings wrote, found by a window of
+//! recording start times (at most 7 days), filtered by vhost, app, stream and storage.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::OffsetDateTime;
+
+use crate::task::{format_rfc3339, parse_rfc3339};
+use crate::ValidationError;
+use crate::{validate, Action, ActionFacts, Operation, Pagination, ResultBody, TimeError};
+
+/// The longest window DescribeRecordTaskFileHistory accepts: `DateTo` at most 7 days after
+/// `DateFrom`.
+pub const MAX_FILE_WINDOW: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Where recordings are stored: DescribeRecordTaskFileHistory's `Type`.
+///
+/// ```
+/// use live_model::RecordStorage;
+///
+/// assert_eq!(RecordStorage::from_text("vod"), Some(RecordStorage::Vod));
+/// assert_eq!(RecordStorage::from_text("TOS"), None);
+/// assert_eq!(RecordStorage::default().as_str(), "tos");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RecordStorage {
+    /// TOS object storage (the service's default): a file has a `Bucket` and a `Path`.
+    #[default]
+    Tos,
+    /// VOD, the video-on-demand service: a file has a `Vid`.
+    Vod,
+}
+
+impl RecordStorage {
+    /// `tos` or `vod`, as on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RecordStorage::Tos => "tos",
+            RecordStorage::Vod => "vod",
+        }
+    }
+
+    /// The storage named `text` (exactly `tos` or `vod`).
+    pub fn from_text(text: &str) -> Option<Self> {
+        match text {
+            "tos" => Some(RecordStorage::Tos),
+            "vod" => Some(RecordStorage::Vod),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RecordStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RecordStorage {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::from_text(s).ok_or_else(|| ValidationError::new("Type", "must be tos or vod"))
+    }
+}
+
+/// DescribeRecordTaskFileHistory: one page of the files whose recording started between
+/// `DateFrom` and `DateTo`.
+///
+/// The documented rules, checked by [`Operation::validate`]: both times RFC 3339 to the
+/// second; `DateTo` after `DateFrom` and at most 7 days after it; `Stream` only with `App`;
+/// `App` and `Stream` by their character rules; `Type` `tos` or `vod`; `PageNum` and
+/// `PageSize` at least 1 (no maximum is documented). An empty `Vhost`, `App`, `Stream` or
+/// `Type` is the same as none.
+///
+/// ```
+/// use live_model::{DescribeRecordTaskFileHistoryRequest, Operation, RecordStorage};
+///
+/// let req = DescribeRecordTaskFileHistoryRequest::new("2023-11-01T00:00:00+08:00", "2023-11-07T23:59:59+08:00")
+///     .vhost("push.example.com").app("live").storage(RecordStorage::Tos);
+/// assert!(req.validate().is_ok());
+/// assert_eq!(serde_json::to_string(&req).unwrap(),
+///     r#"{"DateFrom":"2023-11-01T00:00:00+08:00","DateTo":"2023-11-07T23:59:59+08:00","PageNum":1,"PageSize":30,"Vhost":"push.example.com","App":"live","Type":"tos"}"#);
+/// let too_long = DescribeRecordTaskFileHistoryRequest::new("2023-11-01T00:00:00Z", "2023-11-08T00:00:01Z");
+/// assert_eq!(too_long.validate().unwrap_err().to_string(), "invalid DateTo: must be at most 7 days after DateFrom");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DescribeRecordTaskFileHistoryRequest {
+    /// The window's start: recordings that started at or after it, RFC 3339 to the second.
+    #[serde(rename = "DateFrom")]
+    pub date_from: String,
+    /// The window's end: after `DateFrom`, at most 7 days after it.
+    #[serde(rename = "DateTo")]
+    pub date_to: String,
+    /// The page, from 1.
+    #[serde(rename = "PageNum")]
+    pub page_num: u32,
+    /// Files per page, at least 1.
+    #[serde(rename = "PageSize")]
+    pub page_size: u32,
+    /// Only files of this domain space (none: all).
+    #[serde(rename = "Vhost", default, skip_serializing_if = "Option::is_none")]
+    pub vhost: Option<String>,
+    /// Only files of this application, `[A-Za-z0-9_.-]{1,30}`.
+    #[serde(rename = "App", default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// Only files of this stream, `[A-Za-z0-9_.-]{1,100}`; requires `App`.
+    #[serde(rename = "Stream", default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Where the files are stored, `tos` (the service's default) or `vod`.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+}
+
+impl DescribeRecordTaskFileHistoryRequest {
+    /// Page 1 of 30 files (the documentation's example size) in the window `from`..`to`
+    /// (RFC 3339 text), unfiltered.
+    pub fn new(date_from: impl Into<String>, date_to: impl Into<String>) -> Self {
+        Self {
+            date_from: date_from.into(),
+            date_to: date_to.into(),
+            page_num: 1,
+            page_size: 30,
+            vhost: None,
+            app: None,
+            stream: None,
+            storage: None,
+        }
+    }
+
+    /// The window `from`..`to` from typed times (written in UTC, to the second).
+    pub fn between(from: OffsetDateTime, to: OffsetDateTime) -> Self {
+        Self::new(format_rfc3339(from), format_rfc3339(to))
+    }
+
+    /// Sets the page, from 1.
+    pub fn page_num(mut self, n: u32) -> Self {
+        self.page_num = n;
+        self
+    }
+
+    /// Sets the files per page.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n;
+        self
+    }
+
+    /// Filters by domain space.
+    pub fn vhost(mut self, v: impl Into<String>) -> Self {
+        self.vhost = Some(v.into());
+        self
+    }
+
+    /// Filters by application.
+    pub fn app(mut self, v: impl Into<String>) -> Self {
+        self.app = Some(v.into());
+        self
+    }
+
+    /// Filters by stream (requires an application).
+    pub fn stream(mut self, v: impl Into<String>) -> Self {
+        self.stream = Some(v.into());
+        self
+    }
+
+    /// Chooses the storage.
+    pub fn storage(mut self, s: RecordStorage) -> Self {
+        self.storage = Some(s.as_str().to_owned());
+        self
+    }
+
+    /// The storage asked for: `Type` when set, else the service's default ([`RecordStorage::Tos`]).
+    /// `None` when `Type` is neither `tos` nor `vod`.
+    pub fn effective_storage(&self) -> Option<RecordStorage> {
+        match self.storage.as_deref() {
+            None | Some("") => Some(RecordStorage::Tos),
+            Some(s) => RecordStorage::from_text(s),
+        }
+    }
+
+    /// The window, read: (`DateFrom`, `DateTo`).
+    pub fn window(&self) -> Result<(OffsetDateTime, OffsetDateTime), ValidationError> {
+        let from = validate::second_time("DateFrom", &self.date_from)?;
+        let to = validate::second_time("DateTo", &self.date_to)?;
+        Ok((from, to))
+    }
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+impl Operation for DescribeRecordTaskFileHistoryRequest {
+    const ACTION: ActionFacts = Action::DescribeRecordTaskFileHistory.facts();
+    type Result = DescribeRecordTaskFileHistoryResult;
+    fn validate(&self) -> Result<(), ValidationError> {
+        let (from, to) = self.window()?;
+        if to <= from {
+            return Err(ValidationError::new("DateTo", "must be after DateFrom"));
+        }
+        if to - from > MAX_FILE_WINDOW {
+            return Err(ValidationError::new(
+                "DateTo",
+                "must be at most 7 days after DateFrom",
+            ));
+        }
+        if self.page_num < 1 {
+            return Err(ValidationError::new("PageNum", "must be at least 1"));
+        }
+        if self.page_size < 1 {
+            return Err(ValidationError::new("PageSize", "must be at least 1"));
+        }
+        if let Some(v) = given(&self.vhost) {
+            validate::domain("Vhost", v)?;
+        }
+        if let Some(v) = given(&self.app) {
+            validate::app("App", v)?;
+        }
+        if let Some(v) = given(&self.stream) {
+            validate::stream("Stream", v)?;
+            if given(&self.app).is_none() {
+                return Err(ValidationError::new(
+                    "Stream",
+                    "requires App (the stream's application)",
+                ));
+            }
+        }
+        if let Some(t) = given(&self.storage) {
+            if RecordStorage::from_text(t).is_none() {
+                return Err(ValidationError::new("Type", "must be tos or vod"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// DescribeRecordTaskFileHistory's `Result`: the page's files and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DescribeRecordTaskFileHistoryResult {
+    /// The files on this page (`null` or absent reads as none).
+    #[serde(rename = "Data", default, deserialize_with = "null_as_empty")]
+    pub data: Vec<RecordFile>,
+    /// Where this page is.
+    #[serde(rename = "Pagination")]
+    pub pagination: Pagination,
+}
+
+impl DescribeRecordTaskFileHistoryResult {
+    /// A page.
+    pub fn new(data: Vec<RecordFile>, pagination: Pagination) -> Self {
+        Self { data, pagination }
+    }
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RecordFile>, D::Error> {
+    Ok(Option::<Vec<RecordFile>>::deserialize(d)?.unwrap_or_default())
+}
+
+impl ResultBody for DescribeRecordTaskFileHistoryResult {
+    const ACTION: &'static str = Action::DescribeRecordTaskFileHistory.name();
+}
+
+/// Reads a file field: a string as it is, a number as its JSON text, `null` as empty.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Null => Ok(String::new()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        other => Err(D::Error::custom(format!(
+            "expected a string, found {}",
+            match other {
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Array(_) => "an array",
+                _ => "an object",
+            }
+        ))),
+    }
+}
+
+/// One recorded file, every field kept as received.
+///
+/// The official SDKs model each field as a string and mark all of them required; the service
+/// fills `Bucket` and `Path` for files in TOS and `Vid` for files in VOD. A field that is
+/// absent or `null` reads as empty, a number as its text. Typed readings are methods, so an
+/// odd value fails only when asked for, never the whole page.
+///
+/// Not documented by the service: the unit of `Duration` ([`RecordFile::duration_number`]
+/// gives the number as written; [`RecordFile::recorded_span`] the span from the times),
+/// and the order of a page's files.
+///
+/// ```
+/// use live_model::RecordFile;
+///
+/// let f: RecordFile = serde_json::from_str(r#"{"Vhost":"push.example.com","App":"live","Stream":"s",
+///   "FileName":"s.flv","Format":"flv","Duration":"133","StartTime":"2023-10-09T15:16:15+08:00",
+///   "EndTime":"2023-10-09T15:18:28+08:00","StartTimeUTC":"2023-10-09T07:16:15Z","EndTimeUTC":"2023-10-09T07:18:28Z",
+///   "Bucket":"b","Path":"record/s.flv","Vid":""}"#).unwrap();
+/// assert_eq!(f.duration_number(), Some(133.0));
+/// assert_eq!(f.recorded_span(), Some(std::time::Duration::from_secs(133)));
+/// assert_eq!(f.location().unwrap().to_string(), "tos://b/record/s.flv");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RecordFile {
+    /// The domain space.
+    #[serde(rename = "Vhost", default, deserialize_with = "text")]
+    pub vhost: String,
+    /// The application name.
+    #[serde(rename = "App", default, deserialize_with = "text")]
+    pub app: String,
+    /// The stream name.
+    #[serde(rename = "Stream", default, deserialize_with = "text")]
+    pub stream: String,
+    /// The file's name.
+    #[serde(rename = "FileName", default, deserialize_with = "text")]
+    pub file_name: String,
+    /// The file's format (e.g. `flv`).
+    #[serde(rename = "Format", default, deserialize_with = "text")]
+    pub format: String,
+    /// The recording's length, as received; the unit is not documented.
+    #[serde(rename = "Duration", default, deserialize_with = "text")]
+    pub duration: String,
+    /// When recording started, RFC 3339 (the service's zone).
+    #[serde(rename = "StartTime", default, deserialize_with = "text")]
+    pub start_time: String,
+    /// When recording ended, RFC 3339 (the service's zone).
+    #[serde(rename = "EndTime", default, deserialize_with = "text")]
+    pub end_time: String,
+    /// When recording started, RFC 3339 in UTC.
+    #[serde(rename = "StartTimeUTC", default, deserialize_with = "text")]
+    pub start_time_utc: String,
+    /// When recording ended, RFC 3339 in UTC.
+    #[serde(rename = "EndTimeUTC", default, deserialize_with = "text")]
+    pub end_time_utc: String,
+    /// The TOS bucket (files in TOS; empty otherwise).
+    #[serde(rename = "Bucket", default, deserialize_with = "text")]
+    pub bucket: String,
+    /// The path in the bucket (files in TOS; empty otherwise).
+    #[serde(rename = "Path", default, deserialize_with = "text")]
+    pub path: String,
+    /// The VOD id (files in VOD; empty otherwise).
+    #[serde(rename = "Vid", default, deserialize_with = "text")]
+    pub vid: String,
+}
+
+/// Where a file is: in a TOS bucket or in VOD. Displayed as `tos://BUCKET/PATH` or
+/// `vod:VID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileLocation<'a> {
+    /// An object in TOS.
+    Tos {
+        /// The bucket.
+        bucket: &'a str,
+        /// The path in it.
+        path: &'a str,
+    },
+    /// A video in VOD.
+    Vod {
+        /// Its id.
+        vid: &'a str,
+    },
+}
+
+impl fmt::Display for FileLocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileLocation::Tos { bucket, path } => {
+                write!(f, "tos://{bucket}/{}", path.trim_start_matches('/'))
+            }
+            FileLocation::Vod { vid } => write!(f, "vod:{vid}"),
+        }
+    }
+}
+
+impl RecordFile {
+    /// A file of `vhost`/`app`/`stream` with every other field empty.
+    pub fn new(
+        vhost: impl Into<String>,
+        app: impl Into<String>,
+        stream: impl Into<String>,
+    ) -> Self {
+        Self {
+            vhost: vhost.into(),
+            app: app.into(),
+            stream: stream.into(),
+            ..Self::default()
+        }
+    }
+
+    /// `StartTime`, read as RFC 3339.
+    pub fn parse_start_time(&self) -> Result<OffsetDateTime, TimeError> {
+        parse_rfc3339("StartTime", &self.start_time)
+    }
+
+    /// `EndTime`, read as RFC 3339.
+    pub fn parse_end_time(&self) -> Result<OffsetDateTime, TimeError> {
+        parse_rfc3339("EndTime", &self.end_time)
+    }
+
+    /// `StartTimeUTC`, read as RFC 3339.
+    pub fn parse_start_time_utc(&self) -> Result<OffsetDateTime, TimeError> {
+        parse_rfc3339("StartTimeUTC", &self.start_time_utc)
+    }
+
+    /// `EndTimeUTC`, read as RFC 3339.
+    pub fn parse_end_time_utc(&self) -> Result<OffsetDateTime, TimeError> {
+        parse_rfc3339("EndTimeUTC", &self.end_time_utc)
+    }
+
+    /// When recording started: `StartTimeUTC`, or `StartTime` when that one does not parse.
+    pub fn started_at(&self) -> Result<OffsetDateTime, TimeError> {
+        self.parse_start_time_utc()
+            .or_else(|_| self.parse_start_time())
+    }
+
+    /// When recording ended: `EndTimeUTC`, or `EndTime` when that one does not parse.
+    pub fn ended_at(&self) -> Result<OffsetDateTime, TimeError> {
+        self.parse_end_time_utc().or_else(|_| self.parse_end_time())
+    }
+
+    /// `Duration` as a number, when it is one (finite, not negative). Its unit is not
+    /// documented; the emulator writes seconds.
+    pub fn duration_number(&self) -> Option<f64> {
+        self.duration
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    }
+
+    /// How long the recording ran, from its start and end times (not from `Duration`), when
+    /// both parse and the end is not before the start.
+    pub fn recorded_span(&self) -> Option<std::time::Duration> {
+        let (s, e) = (self.started_at().ok()?, self.ended_at().ok()?);
+        std::time::Duration::try_from(e - s).ok()
+    }
+
+    /// Where the file is: TOS when `Bucket` is set, VOD when `Vid` is; `None` when neither.
+    pub fn location(&self) -> Option<FileLocation<'_>> {
+        if !self.bucket.is_empty() {
+            Some(FileLocation::Tos {
+                bucket: &self.bucket,
+                path: &self.path,
+            })
+        } else if !self.vid.is_empty() {
+            Some(FileLocation::Vod { vid: &self.vid })
+        } else {
+            None
+        }
+    }
+
+    /// Whether the recording overlaps `from`..`to`: it started before `to` and ended after
+    /// `from` (a file of no length counts when it lies within). A file whose times do not
+    /// parse overlaps nothing.
+    pub fn overlaps(&self, from: OffsetDateTime, to: OffsetDateTime) -> bool {
+        match (self.started_at(), self.ended_at()) {
+            (Ok(s), Ok(e)) => (s < to && e > from) || (s == e && s >= from && s <= to),
+            _ => false,
+        }
+    }
+}
