@@ -247,7 +247,13 @@ async fn demo() -> DemoResult {
         live_model::parse_rfc3339("EndTime", &file.end_time),
         "not set",
     );
-    field("duration", format!("{} (seconds, as sent)", file.duration));
+    field(
+        "duration",
+        format!(
+            "{} (as sent; the service does not document its unit, the emulator writes seconds)",
+            file.duration
+        ),
+    );
     field("format", &file.format);
     field(
         "stored at",
