@@ -39,6 +39,7 @@ pub struct LiveClientBuilder {
     region: String,
     service: String,
     credentials: Option<Arc<dyn ProvideCredentials>>,
+    profile: Option<String>,
     transport: Option<Arc<dyn HttpTransport>>,
     connect_timeout: Duration,
     attempt_timeout: Duration,
@@ -80,6 +81,7 @@ impl fmt::Debug for LiveClientBuilder {
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("credentials", &self.credentials)
+            .field("profile", &self.profile)
             .field("transport", &self.transport)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
@@ -98,6 +100,7 @@ impl Default for LiveClientBuilder {
             region: live_model::DEFAULT_REGION.to_owned(),
             service: live_model::SERVICE.to_owned(),
             credentials: None,
+            profile: None,
             transport: None,
             connect_timeout: Duration::from_secs(5),
             attempt_timeout: Duration::from_secs(10),
@@ -136,6 +139,14 @@ impl LiveClientBuilder {
     /// Where credentials come from (any [`ProvideCredentials`], e.g. `volc_sign::Credentials`).
     pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// The profile (section) the default credentials chain reads in `~/.volc/credentials`
+    /// and an INI `~/.volc/config`, instead of `$VOLCENGINE_PROFILE` or `default`. Ignored
+    /// when [`LiveClientBuilder::credentials`] is given.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
         self
     }
 
@@ -307,8 +318,9 @@ impl LiveClientBuilder {
         };
         let credentials = self.credentials.unwrap_or_else(|| {
             Arc::new(
-                CachingCredentials::new(Arc::new(CredentialsChain::from_environment(
+                CachingCredentials::new(Arc::new(CredentialsChain::from_environment_with_profile(
                     self.env.clone(),
+                    self.profile,
                 )))
                 .with_environment(self.env.clone()),
             )
@@ -626,6 +638,10 @@ impl LiveClient {
     ) -> Result<Done<O::Result>, LiveError> {
         op.validate()
             .map_err(|e| LiveError::from(ErrorKind::InvalidInput(e)))?;
+        self.inner
+            .env
+            .check_timers()
+            .map_err(|m| LiveError::from(ErrorKind::Runtime(m)))?;
         let body = Bytes::from(
             serde_json::to_vec(op)
                 .map_err(|e| LiveError::from(ErrorKind::Config(e.to_string())))?,

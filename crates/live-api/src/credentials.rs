@@ -290,68 +290,72 @@ fn key_of(e: &volc_sign::SignError, access: &'static str, secret: &'static str) 
     }
 }
 
-/// Parses the text of a `~/.volc/credentials` file (INI) read from `shown`. Errors name
-/// `shown`, the line number and the key, never a line's text. For the fuzz target.
-#[doc(hidden)]
-pub fn parse_profile_file(
-    shown: &str,
-    bytes: &[u8],
-) -> Result<ProvidedCredentials, CredentialsError> {
-    let text = file_text(shown, bytes)?;
-    let mut in_default = false;
-    // key -> (line number, value), for the keys of [default].
-    let mut values = std::collections::HashMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let n = n + 1;
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
+/// The profile read when none is chosen: the `[default]` section.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// The environment variable that chooses a profile, as the official SDKs and `volcengine-cli`
+/// name it.
+pub const PROFILE_VARIABLE: &str = "VOLCENGINE_PROFILE";
+
+/// Why an INI value read for credentials is refused, said without showing it.
+fn value_problem(e: crate::ini::ValueError) -> &'static str {
+    match e {
+        crate::ini::ValueError::MultiLine => {
+            "it continues on an indented line below; credentials are one line each"
         }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            in_default = name.trim() == "default";
-            continue;
+        crate::ini::ValueError::Interpolation => {
+            "it holds a `%` that is not `%%` (write a literal `%` as `%%`, as Python's configparser reads it)"
         }
-        if !in_default {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            // The line's text is never shown: it may be a pasted secret.
-            return Err(CredentialsError::invalid(
-                shown,
-                format!("line {n} in [default] is not `key = value` (its text is not shown)"),
-            ));
-        };
-        values.insert(k.trim(), (n, v.trim()));
     }
-    let get = |k: &str| values.get(k).copied().filter(|(_, v)| !v.is_empty());
-    let (ak, sk) = match (get("access_key_id"), get("secret_access_key")) {
-        (Some(ak), Some(sk)) => (ak, sk),
-        (None, None) => {
-            return Err(CredentialsError::invalid(
-                shown,
-                "[default] has no access_key_id and no secret_access_key",
-            ))
+}
+
+/// What an INI section holds for credentials; `Ok(None)` when it has neither key.
+fn ini_keys(
+    shown: &str,
+    ini: &crate::ini::Ini,
+    profile: &str,
+) -> Result<Option<ProvidedCredentials>, CredentialsError> {
+    const AK: &str = "access_key_id";
+    const SK: &str = "secret_access_key";
+    const TOKEN: &str = "session_token";
+    let get = |key: &'static str| -> Result<Option<(usize, String)>, CredentialsError> {
+        match ini.get(profile, key) {
+            None => Ok(None),
+            Some(entry) => match entry.value() {
+                Ok(v) if v.is_empty() => Ok(None),
+                Ok(v) => Ok(Some((entry.line, v))),
+                Err(e) => Err(CredentialsError::invalid(
+                    shown,
+                    format!("line {}, {key}: {}", entry.line, value_problem(e)),
+                )),
+            },
         }
+    };
+    let (ak, sk) = match (get(AK)?, get(SK)?) {
+        (Some(ak), Some(sk)) => (ak, sk),
+        (None, None) => return Ok(None),
         (Some(_), None) => {
             return Err(CredentialsError::invalid(
                 shown,
-                "[default] has access_key_id but no secret_access_key",
+                format!("[{profile}] has {AK} but no {SK}"),
             ))
         }
         (None, Some(_)) => {
             return Err(CredentialsError::invalid(
                 shown,
-                "[default] has secret_access_key but no access_key_id",
+                format!("[{profile}] has {SK} but no {AK}"),
             ))
         }
     };
-    let token = get("session_token");
+    let token = get(TOKEN)?;
+    let token_line = token.as_ref().map_or(0, |t| t.0);
+    let (ak_line, sk_line) = (ak.0, sk.0);
     let invalid = |e: volc_sign::SignError| {
-        let key = key_of(&e, "access_key_id", "secret_access_key");
+        let key = key_of(&e, AK, SK);
         let line = match key {
-            "access_key_id" => ak.0,
-            "secret_access_key" => sk.0,
-            _ => token.map_or(0, |t| t.0),
+            AK => ak_line,
+            SK => sk_line,
+            _ => token_line,
         };
         // The signer's reasons are fixed texts; they never quote the value.
         CredentialsError::invalid(shown, format!("line {line}, {key}: {e}"))
@@ -360,19 +364,81 @@ pub fn parse_profile_file(
     if let Some((_, token)) = token {
         creds = creds.with_session_token(token).map_err(invalid)?;
     }
-    Ok(ProvidedCredentials::new(creds))
+    Ok(Some(ProvidedCredentials::new(creds)))
 }
 
-/// Parses the text of a `~/.volc/config` file (JSON) read from `shown`. Errors name `shown`,
-/// the position or the key, never the file's text. For the fuzz target.
+/// The text parsed as INI, errors named by line.
+fn parse_ini(shown: &str, text: &str) -> Result<crate::ini::Ini, CredentialsError> {
+    crate::ini::Ini::parse(text).map_err(|e| CredentialsError::invalid(shown, e.to_string()))
+}
+
+/// Parses the text of a `~/.volc/credentials` file read from `shown`, profile `[default]`.
+/// For the fuzz target.
+#[doc(hidden)]
+pub fn parse_profile_file(
+    shown: &str,
+    bytes: &[u8],
+) -> Result<ProvidedCredentials, CredentialsError> {
+    parse_profile_file_for(shown, bytes, DEFAULT_PROFILE)
+}
+
+/// Parses the text of a `~/.volc/credentials` file (INI, read as Python's configparser reads
+/// it) read from `shown`: section `[profile]` holds `access_key_id`, `secret_access_key` and
+/// optionally `session_token`. Errors name `shown`, the line number and the key, never a
+/// line's text.
+#[doc(hidden)]
+pub fn parse_profile_file_for(
+    shown: &str,
+    bytes: &[u8],
+    profile: &str,
+) -> Result<ProvidedCredentials, CredentialsError> {
+    let text = file_text(shown, bytes)?;
+    let ini = parse_ini(shown, text)?;
+    if !ini.has_section(profile) {
+        return Err(CredentialsError::invalid(
+            shown,
+            format!("it has no [{profile}] section"),
+        ));
+    }
+    ini_keys(shown, &ini, profile)?.ok_or_else(|| {
+        CredentialsError::invalid(
+            shown,
+            format!("[{profile}] has no access_key_id and no secret_access_key"),
+        )
+    })
+}
+
+/// Parses the text of a `~/.volc/config` file read from `shown`, profile `[default]`. For the
+/// fuzz target.
 #[doc(hidden)]
 pub fn parse_config_file(
     shown: &str,
     bytes: &[u8],
 ) -> Result<ProvidedCredentials, CredentialsError> {
+    parse_config_file_for(shown, bytes, DEFAULT_PROFILE)
+}
+
+/// Parses the text of a `~/.volc/config` file read from `shown`: JSON (it starts with `{`, or
+/// is JSON at all) as the SDKs read it, whatever the profile; otherwise INI as the `volc` CLI writes it, whose
+/// `[profile]` may hold keys as `~/.volc/credentials` does (a section with only `region` and
+/// the like is "not configured"). Errors name `shown`, the position, the line or the key,
+/// never the file's text.
+#[doc(hidden)]
+pub fn parse_config_file_for(
+    shown: &str,
+    bytes: &[u8],
+    profile: &str,
+) -> Result<ProvidedCredentials, CredentialsError> {
     let text = file_text(shown, bytes)?;
+    // JSON when it opens an object, or when it is JSON at all (`["…"]`); INI otherwise.
+    let parsed = serde_json::from_str::<serde_json::Value>(text);
+    if parsed.is_err() && !text.trim_start().starts_with('{') {
+        let ini = parse_ini(shown, text)?;
+        return ini_keys(shown, &ini, profile)?
+            .ok_or_else(|| CredentialsError::not_configured(format!("{shown} [{profile}]")));
+    }
     // serde_json's own messages are not shown (some quote what they met); only the position.
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    let value: serde_json::Value = parsed.map_err(|e| {
         CredentialsError::invalid(
             shown,
             format!(
@@ -408,22 +474,71 @@ pub fn parse_config_file(
     }
 }
 
-/// `~/.volc/credentials`: INI with a `[default]` section holding `access_key_id`,
-/// `secret_access_key` and optionally `session_token` (the Python SDK's file).
+/// Which profile a file provider reads: one given, else `$VOLCENGINE_PROFILE` of an
+/// environment, else `default`.
+#[derive(Clone)]
+enum ProfileChoice {
+    Given(String),
+    FromEnvironment(Arc<dyn Environment>),
+}
+
+impl fmt::Debug for ProfileChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Given(p) => write!(f, "{p:?}"),
+            Self::FromEnvironment(_) => write!(f, "${PROFILE_VARIABLE} or {DEFAULT_PROFILE:?}"),
+        }
+    }
+}
+
+impl ProfileChoice {
+    fn resolve(&self) -> Result<String, CredentialsError> {
+        match self {
+            Self::Given(p) => Ok(p.clone()),
+            Self::FromEnvironment(env) => {
+                Ok(env_text(&**env, PROFILE_VARIABLE)?
+                    .unwrap_or_else(|| DEFAULT_PROFILE.to_owned()))
+            }
+        }
+    }
+}
+
+/// `~/.volc/credentials`: INI, read as Python's configparser reads it (the Python SDK's file).
+/// The profile's section holds `access_key_id`, `secret_access_key` and optionally
+/// `session_token`; `key: value` works as `key = value`, keys are case-insensitive, `#` and
+/// `;` start comment lines, and `[DEFAULT]` is inherited. The profile is the one given with
+/// [`ProfileFileCredentials::profile`], else `$VOLCENGINE_PROFILE`, else `default`.
 #[derive(Debug, Clone)]
 pub struct ProfileFileCredentials {
     path: PathBuf,
+    profile: ProfileChoice,
 }
 
 impl ProfileFileCredentials {
-    /// Reads `path`.
+    /// Reads `path`, profile `$VOLCENGINE_PROFILE` or `default`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            profile: ProfileChoice::FromEnvironment(Arc::new(SystemEnvironment)),
+        }
+    }
+
+    /// Reads this profile (section), whatever `$VOLCENGINE_PROFILE` says.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = ProfileChoice::Given(name.into());
+        self
+    }
+
+    /// Reads `$VOLCENGINE_PROFILE` through `env` (e.g. a [`crate::ManualEnvironment`]).
+    pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
+        self.profile = ProfileChoice::FromEnvironment(env);
+        self
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
+        let profile = self.profile.resolve()?;
         let (shown, bytes) = read_file(&self.path)?;
-        parse_profile_file(&shown, &bytes)
+        parse_profile_file_for(&shown, &bytes, &profile)
     }
 }
 
@@ -433,22 +548,42 @@ impl ProvideCredentials for ProfileFileCredentials {
     }
 }
 
-/// `~/.volc/config`: JSON `{"ak": …, "sk": …}` (Go, Java, Python, PHP SDKs), or
-/// `{"VOLC_ACCESSKEY": …, "VOLC_SECRETKEY": …}` (the Node SDK).
+/// `~/.volc/config`, in either form the official tools use: JSON `{"ak": …, "sk": …}` (Go,
+/// Java, Python, PHP SDKs) or `{"VOLC_ACCESSKEY": …, "VOLC_SECRETKEY": …}` (the Node SDK),
+/// which has no profiles; or INI as the `volc` CLI writes it, read like
+/// [`ProfileFileCredentials`] (a profile holding only `region` and the like is "not
+/// configured", and the chain goes on).
 #[derive(Debug, Clone)]
 pub struct ConfigFileCredentials {
     path: PathBuf,
+    profile: ProfileChoice,
 }
 
 impl ConfigFileCredentials {
-    /// Reads `path`.
+    /// Reads `path`, profile `$VOLCENGINE_PROFILE` or `default` for the INI form.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            profile: ProfileChoice::FromEnvironment(Arc::new(SystemEnvironment)),
+        }
+    }
+
+    /// Reads this profile (section) of the INI form, whatever `$VOLCENGINE_PROFILE` says.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = ProfileChoice::Given(name.into());
+        self
+    }
+
+    /// Reads `$VOLCENGINE_PROFILE` through `env` (e.g. a [`crate::ManualEnvironment`]).
+    pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
+        self.profile = ProfileChoice::FromEnvironment(env);
+        self
     }
 
     fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
+        let profile = self.profile.resolve()?;
         let (shown, bytes) = read_file(&self.path)?;
-        parse_config_file(&shown, &bytes)
+        parse_config_file_for(&shown, &bytes, &profile)
     }
 }
 
@@ -473,31 +608,56 @@ impl CredentialsChain {
     }
 
     /// The default order: the environment (`VOLCENGINE_*`, then `VOLC_*`), then
-    /// `$HOME/.volc/credentials`, then `$HOME/.volc/config`.
+    /// `$HOME/.volc/credentials`, then `$HOME/.volc/config` (JSON or INI); in the files, the
+    /// profile named by `$VOLCENGINE_PROFILE`, else `[default]`.
     pub fn default_chain() -> Self {
         Self::from_environment(Arc::new(SystemEnvironment))
     }
 
     /// The default order, reading variables (and `HOME`) from `env`.
     pub fn from_environment(env: Arc<dyn Environment>) -> Self {
+        Self::from_environment_with_profile(env, None)
+    }
+
+    /// The default order, reading variables from `env` and files under `home`; the files'
+    /// profile is `$VOLCENGINE_PROFILE` of `env`, else `default`.
+    pub fn for_env_and_home(env: Arc<dyn Environment>, home: Option<PathBuf>) -> Self {
+        Self::for_env_home_and_profile(env, home, None)
+    }
+
+    /// The default order, reading variables (and `HOME`) from `env`, the files' profile being
+    /// `profile` when given (else `$VOLCENGINE_PROFILE`, else `default`).
+    pub fn from_environment_with_profile(
+        env: Arc<dyn Environment>,
+        profile: Option<String>,
+    ) -> Self {
         let home = env
             .var_os("HOME")
             .filter(|h| !h.is_empty())
             .map(PathBuf::from);
-        Self::for_env_and_home(env, home)
+        Self::for_env_home_and_profile(env, home, profile)
     }
 
-    /// The default order, reading variables from `env` and files under `home`.
-    pub fn for_env_and_home(env: Arc<dyn Environment>, home: Option<PathBuf>) -> Self {
+    /// The default order, reading variables from `env` and files under `home`, the files'
+    /// profile being `profile` when given (else `$VOLCENGINE_PROFILE`, else `default`).
+    pub fn for_env_home_and_profile(
+        env: Arc<dyn Environment>,
+        home: Option<PathBuf>,
+        profile: Option<String>,
+    ) -> Self {
         let mut providers: Vec<Arc<dyn ProvideCredentials>> =
-            vec![Arc::new(EnvCredentials::with_environment(env))];
+            vec![Arc::new(EnvCredentials::with_environment(env.clone()))];
         if let Some(home) = home {
-            providers.push(Arc::new(ProfileFileCredentials::new(
-                home.join(".volc").join("credentials"),
-            )));
-            providers.push(Arc::new(ConfigFileCredentials::new(
-                home.join(".volc").join("config"),
-            )));
+            let mut file = ProfileFileCredentials::new(home.join(".volc").join("credentials"))
+                .with_environment(env.clone());
+            let mut config =
+                ConfigFileCredentials::new(home.join(".volc").join("config")).with_environment(env);
+            if let Some(p) = profile {
+                file = file.profile(p.clone());
+                config = config.profile(p);
+            }
+            providers.push(Arc::new(file));
+            providers.push(Arc::new(config));
         }
         Self::new(providers)
     }

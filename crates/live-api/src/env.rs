@@ -38,6 +38,13 @@ pub trait Environment: Send + Sync + fmt::Debug {
         self.sleep(d)
     }
 
+    /// Whether [`Environment::sleep`] and [`Environment::timer`] can run where the client is
+    /// called. The client asks before each operation and reports a refusal as
+    /// [`crate::ErrorKind::Runtime`], with nothing sent. Default: they can.
+    fn check_timers(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// A random duration from zero to `ceiling`, both included (retry jitter).
     fn random_duration(&self, ceiling: Duration) -> Duration;
 
@@ -47,8 +54,62 @@ pub trait Environment: Send + Sync + fmt::Debug {
 }
 
 /// The process's clocks, Tokio's timer, a fast random generator and `std::env`.
+///
+/// Its timers need the Tokio runtime the client is called from, with timers enabled
+/// (`enable_time` or `enable_all` on the runtime builder; `#[tokio::main]` enables them).
+/// Tokio offers no way to ask whether a runtime has timers, and panics when one without them
+/// makes a timer; [`Environment::check_timers`] therefore makes one zero-length timer under
+/// `catch_unwind`, with a panic hook (installed once, passing every other panic to the hook
+/// that was there before) that keeps that one expected panic quiet, and answers with an error
+/// instead. Built with `panic = "abort"`, no panic can be caught: there the check is skipped
+/// and a runtime without timers still aborts.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemEnvironment;
+
+/// The message for a Tokio runtime built without timers.
+const NO_TIMERS: &str = "the Tokio runtime has no timers: build it with `enable_time()` or \
+    `enable_all()` (e.g. `tokio::runtime::Builder::new_current_thread().enable_all().build()`)";
+
+/// Whether the current Tokio runtime can make a timer, without letting Tokio's panic through.
+fn tokio_timers() -> Result<(), String> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(
+            "not called from within a Tokio runtime: run the client's futures on one \
+            (`#[tokio::main]`, or `Runtime::block_on`)"
+                .to_owned(),
+        );
+    }
+    probe_timer().map_err(|()| NO_TIMERS.to_owned())
+}
+
+#[cfg(panic = "unwind")]
+fn probe_timer() -> Result<(), ()> {
+    use std::cell::Cell;
+    use std::sync::Once;
+
+    thread_local! {
+        /// Set while this thread makes the probe's timer: a panic then is the expected one.
+        static PROBING: Cell<bool> = const { Cell::new(false) };
+    }
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !PROBING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    PROBING.with(|p| p.set(true));
+    let made = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
+    PROBING.with(|p| p.set(false));
+    made.map_err(|_| ())
+}
+
+#[cfg(not(panic = "unwind"))]
+fn probe_timer() -> Result<(), ()> {
+    Ok(())
+}
 
 impl Environment for SystemEnvironment {
     fn now(&self) -> SystemTime {
@@ -63,6 +124,10 @@ impl Environment for SystemEnvironment {
 
     fn sleep(&self, d: Duration) -> LiveFuture<'static, ()> {
         Box::pin(tokio::time::sleep(d))
+    }
+
+    fn check_timers(&self) -> Result<(), String> {
+        tokio_timers()
     }
 
     fn random_duration(&self, ceiling: Duration) -> Duration {

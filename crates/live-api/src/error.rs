@@ -68,6 +68,9 @@ pub enum ErrorKind {
     Credentials(CredentialsError),
     /// The client's settings are unusable, or the request could not be signed.
     Config(String),
+    /// The async runtime the client was called from cannot run it (no Tokio runtime, or one
+    /// built without timers); nothing was sent.
+    Runtime(String),
     /// The client's own pacing ([`crate::limit`]) has no permit for this action before the
     /// operation's deadline: nothing was sent. [`LiveError::is_timeout`] is `true`.
     RateLimited {
@@ -252,6 +255,12 @@ impl LiveError {
     pub fn is_credentials(&self) -> bool {
         matches!(self.kind, ErrorKind::Credentials(_))
     }
+
+    /// Whether the runtime the client was called from cannot run it (no Tokio runtime, or
+    /// one without timers); see [`ErrorKind::Runtime`].
+    pub fn is_runtime(&self) -> bool {
+        matches!(self.kind, ErrorKind::Runtime(_))
+    }
 }
 
 impl From<ErrorKind> for LiveError {
@@ -320,6 +329,9 @@ impl fmt::Display for LiveError {
             ErrorKind::InvalidInput(e) => write!(f, "{e} (nothing was sent)")?,
             ErrorKind::Credentials(e) => write!(f, "{e}")?,
             ErrorKind::Config(m) => write!(f, "invalid client settings: {m}")?,
+            ErrorKind::Runtime(m) => {
+                write!(f, "cannot run the client here: {m} (nothing was sent)")?
+            }
             ErrorKind::Pagination { page, problem } => {
                 write!(f, "page {page}: ")?;
                 match problem {

@@ -142,11 +142,48 @@
 //! # }
 //! ```
 //!
+//! # Synchronous use
+//!
+//! The client is async and runs on Tokio. From synchronous code, build one current-thread
+//! runtime with its timers and I/O enabled, keep it, and `block_on` each call:
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = tokio::runtime::Runtime::new()?;
+//! # let emulator = server.block_on(live_emulator::Emulator::start(Default::default()))?;
+//! # let (endpoint, ak, sk) = (emulator.base_url(), live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY);
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! let client = live_api::LiveClient::builder().endpoint(endpoint)
+//!     .credentials(live_api::Credentials::new(ak, sk)?).build()?;
+//! let out = rt.block_on(client.get_pull_record_task().task_id("5b903f78c7f5ae*******01f6fe2eea").send())?;
+//! println!("{} is {}", out.task.task_id, out.task.status);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Your `Cargo.toml` needs `tokio = { version = "1", features = ["rt"] }` for that builder
+//! (`rt-multi-thread` for `Runtime::new`); live-api itself turns on the Tokio features it uses
+//! (`time`, `sync`, and `net` with the default transport). At run time the runtime must have
+//! timers (`enable_time`, or `enable_all`), which every call uses for its deadlines, and I/O
+//! (`enable_io`) for the default transport's sockets. A runtime without timers, or a call
+//! polled outside any Tokio runtime, gets [`LiveError::is_runtime`] with nothing sent,
+//! instead of Tokio's panic (see [`SystemEnvironment`]).
+//!
+//! # Features
+//!
+//! - `hyper` (default): the default transport, hyper 1 with rustls. Without it
+//!   (`default-features = false`), give the builder your own
+//!   [`live_transport::HttpTransport`] ([`LiveClientBuilder::transport`]); hyper's client is
+//!   then not compiled.
+//! - `redis`: `limit::RedisRateLimiter`, so that several processes
+//!   share one rate budget (see "Rate limits and fleets").
+//!
 //! # Tracing
 //!
 //! A span `live.operation` per call (action, attempts, request id, outcome) and
 //! `live.attempt` per attempt; at debug level, the redacted canonical request and string to
 //! sign. Never the secret key, session token, signature or `Authorization`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bounded;
 mod client;
@@ -154,6 +191,7 @@ mod credentials;
 mod env;
 mod error;
 mod fleet;
+mod ini;
 pub mod limit;
 mod ops;
 mod record_files;
@@ -162,10 +200,13 @@ mod wait;
 
 pub use client::{LiveClient, LiveClientBuilder};
 #[doc(hidden)]
-pub use credentials::{parse_config_file, parse_profile_file};
+pub use credentials::{
+    parse_config_file, parse_config_file_for, parse_profile_file, parse_profile_file_for,
+};
 pub use credentials::{
     CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
-    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
+    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials, DEFAULT_PROFILE,
+    PROFILE_VARIABLE,
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};

@@ -413,14 +413,28 @@ fn a_malformed_line_is_named_by_number_and_never_quoted() {
     let pasted = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzSECRETzKEY0123456789";
     h.write(
         "credentials",
-        &format!("# mine\n[default]\naccess_key_id = AK\n   {pasted}  \n"),
+        &format!("# mine\n[default]\naccess_key_id = AK\n{pasted}  \n"),
     );
     let err = chain_error_guarded(h.path()).to_string();
     assert_eq!(
         err,
         unusable(
             &p,
-            "line 4 in [default] is not `key = value` (its text is not shown)"
+            "line 4 is not `key = value`, `key: value`, a `[section]` or a comment (its text is not shown)"
+        )
+    );
+    assert_quotes_nothing_of(&err, pasted);
+    // Indented, configparser reads it as the previous value's second line: refused by key.
+    h.write(
+        "credentials",
+        &format!("[default]\naccess_key_id = AK\n   {pasted}  \nsecret_access_key = S\n"),
+    );
+    let err = chain_error_guarded(h.path()).to_string();
+    assert_eq!(
+        err,
+        unusable(
+            &p,
+            "line 2, access_key_id: it continues on an indented line below; credentials are one line each"
         )
     );
     assert_quotes_nothing_of(&err, pasted);

@@ -41,7 +41,8 @@ use unicode_width::UnicodeWidthStr;
 ///
 /// Credentials come from VOLCENGINE_ACCESS_KEY / VOLCENGINE_SECRET_KEY
 /// (/ VOLCENGINE_SESSION_TOKEN), else VOLC_ACCESSKEY / VOLC_SECRETKEY, else
-/// ~/.volc/credentials, else ~/.volc/config.
+/// ~/.volc/credentials, else ~/.volc/config; in the files, the profile of --profile, else
+/// VOLCENGINE_PROFILE, else `default`.
 ///
 /// The endpoint and the region also come from VOLCENGINE_ENDPOINT and VOLCENGINE_REGION, the
 /// variables Volcengine's own CLI and Terraform provider read (a bare host name there means
@@ -74,6 +75,10 @@ struct Cli {
         default_value = live_model::DEFAULT_REGION
     )]
     region: String,
+    /// The profile (section) read in ~/.volc/credentials and in an INI ~/.volc/config
+    /// (default: $VOLCENGINE_PROFILE, else `default`).
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
     /// Give up after this many seconds: the whole command, retries and (with --all) every
     /// page included. Not set, `get` with several ids has no overall limit and `wait` ends
     /// at its --max-wait (each call is still bounded by --call-timeout).
@@ -985,6 +990,9 @@ fn main() -> ExitCode {
     }
     if let Some(url) = &cli.proxy {
         builder = builder.proxy(url);
+    }
+    if let Some(profile) = &cli.profile {
+        builder = builder.profile(profile);
     }
     for file in &cli.ca_cert {
         match live_api::bounded::read_file_bounded(file, MAX_CA_FILE_BYTES) {

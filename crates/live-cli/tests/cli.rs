@@ -418,3 +418,57 @@ async fn key_errors_say_what_to_check() {
         assert!(!stderr.contains(sk), "{stderr}");
     }
 }
+
+/// `--profile` (else `VOLCENGINE_PROFILE`, else `default`) chooses the section of
+/// `~/.volc/credentials`, written here the way configparser allows (`key: value`, mixed case).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_chooses_the_credentials_section() {
+    let e = emulator(EmulatorConfig::new()).await;
+    let url = e.base_url();
+    let home = std::env::temp_dir().join(format!("volc-live-cli-profile-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".volc")).unwrap();
+    std::fs::write(
+        home.join(".volc/credentials"),
+        format!(
+            "[default]\naccess_key_id = AKLTnobodyknowsthisone\nsecret_access_key = d3Jvbmc=\n\n\
+             [demo]\nAccess_Key_Id: {DEMO_ACCESS_KEY_ID}\nSecret_Access_Key: {DEMO_SECRET_KEY}\n"
+        ),
+    )
+    .unwrap();
+    let run = |profile_flag: Option<&str>, profile_var: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_volc-live"));
+        cmd.args(["--endpoint", &url, "--timeout", "5"]);
+        if let Some(p) = profile_flag {
+            cmd.args(["--profile", p]);
+        }
+        cmd.args(["get-pull-record-task", "--task-id", EXAMPLE_TASK_ID])
+            .env_clear()
+            .env("HOME", &home);
+        if let Some(p) = profile_var {
+            cmd.env("VOLCENGINE_PROFILE", p);
+        }
+        cmd.output().unwrap()
+    };
+    // [default] holds a key the emulator does not know: refused by the service (1).
+    assert_eq!(run(None, None).status.code(), Some(1));
+    let out = run(Some("demo"), None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(None, Some("demo"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The flag wins over the variable.
+    assert_eq!(run(Some("default"), Some("demo")).status.code(), Some(1));
+    // A profile that is not in the file: a credentials error (4) naming it.
+    let out = run(Some("staging"), None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("it has no [staging] section"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -139,6 +139,7 @@
 //! `DELETE /__emulator/faults`, `GET /__emulator/stats` (what was answered, by action and
 //! code, throttled answers included: [`EmulatorStats`]) and `DELETE /__emulator/stats` (back
 //! to zero).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actions;
 mod admin;

@@ -46,6 +46,7 @@
 //! }
 //! # Ok::<(), live_model::Error>(())
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Serializes a type as its text and reads it back from any text (unknown text is kept).
 macro_rules! serde_as_text {

@@ -128,6 +128,7 @@
 //! A name that does not resolve: "cannot resolve the host … ; check the endpoint". TLS to a
 //! server that speaks plain HTTP: "the server did not answer TLS; is the endpoint http://?".
 //! An untrusted certificate names `add_root_certificates_pem` (and the CLI's `--ca-cert`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::future::Future;
 use std::pin::Pin;

@@ -56,7 +56,7 @@
 //! `X-Expires`, `X-SignedHeaders`, `X-SignedQueries`, `X-Signature`). [`Verifier`] checks
 //! either form on the server side, over exactly the headers a request lists in
 //! `SignedHeaders`, and maps every failure to the code a Volcengine gateway returns.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod cache;

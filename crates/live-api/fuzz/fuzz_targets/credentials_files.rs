@@ -1,4 +1,4 @@
-//! Fuzzes the parsers of `~/.volc/credentials` (INI) and `~/.volc/config` (JSON) on arbitrary
+//! Fuzzes the parsers of `~/.volc/credentials` (INI) and `~/.volc/config` (JSON or INI) on arbitrary
 //! bytes: never a panic, and an error never carries the input's text. Each error's reason,
 //! with digit runs written `#`, must be one of the fixed texts below (so no input can be in
 //! it); and, as a second net, no input line longer than 3 characters may appear in it unless
@@ -12,7 +12,23 @@ const SOURCE: &str = "fuzz-input";
 /// Every reason a credentials-file error may give, digits written `#`.
 const FIXED: &[&str] = &[
     "line # is not UTF-# text", // "UTF-8": its digit is written `#` too
-    "line # in [default] is not `key = value` (its text is not shown)",
+    "line # is not `key = value`, `key: value`, a `[section]` or a comment (its text is not shown)",
+    "line # has no key before its `=` or `:`",
+    "line # holds a key before any `[section]` header (add `[default]` above it)",
+    "line # is not a valid `[section]` header (no closing `]`, or no name)",
+    "line # repeats the section already opened on line #",
+    "line # repeats a key already set on line # of the same section",
+    "line # repeats `access_key_id`, already set on line # of the same section",
+    "line # repeats `secret_access_key`, already set on line # of the same section",
+    "line # repeats `session_token`, already set on line # of the same section",
+    "line # repeats `region`, already set on line # of the same section",
+    "it has no [default] section",
+    "line #, access_key_id: it continues on an indented line below; credentials are one line each",
+    "line #, secret_access_key: it continues on an indented line below; credentials are one line each",
+    "line #, session_token: it continues on an indented line below; credentials are one line each",
+    "line #, access_key_id: it holds a `%` that is not `%%` (write a literal `%` as `%%`, as Python's configparser reads it)",
+    "line #, secret_access_key: it holds a `%` that is not `%%` (write a literal `%` as `%%`, as Python's configparser reads it)",
+    "line #, session_token: it holds a `%` that is not `%%` (write a literal `%` as `%%`, as Python's configparser reads it)",
     "[default] has no access_key_id and no secret_access_key",
     "[default] has access_key_id but no secret_access_key",
     "[default] has secret_access_key but no access_key_id",
@@ -106,10 +122,14 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!c.credentials.access_key_id().is_empty());
                 assert!(c.expires_at.is_none());
             }
-            Err(e) => {
-                assert!(!e.is_not_configured());
-                check(data, &e);
+            Err(e) if e.is_not_configured() => {
+                // Only an INI config whose [default] holds no keys is "not configured".
+                assert_eq!(
+                    e.to_string(),
+                    format!("no credentials found; looked at {SOURCE} [default]")
+                );
             }
+            Err(e) => check(data, &e),
         }
     }
 });
