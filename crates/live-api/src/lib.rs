@@ -224,7 +224,7 @@ pub use ops::{
 };
 pub use record_files::{
     file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,
-    RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, TASK_WINDOW_LEAD,
+    RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};

@@ -307,8 +307,9 @@ impl From<&String> for TaskRef {
 /// `DateFrom` before the start.
 pub const TASK_WINDOW_LEAD: Duration = Duration::from_secs(60);
 
-/// The windows, each at most 7 days long and none overlapping (each starts a second after
-/// the previous one ends; times are to the second), that cover `from`..=`to`; at least one.
+/// The windows, each at most 7 days long, that cover `from`..=`to`; at least one. Each starts
+/// where the previous one ends, so that a file starting on a boundary is found whether the
+/// service counts `DateTo` in or out (the files of a task are kept once each).
 ///
 /// ```
 /// use live_api::file_windows;
@@ -319,8 +320,8 @@ pub const TASK_WINDOW_LEAD: Duration = Duration::from_secs(60);
 /// let text: Vec<_> = w.iter().map(|(a, b)| (format_rfc3339(*a), format_rfc3339(*b))).collect();
 /// assert_eq!(text, [
 ///     ("2023-11-01T00:00:00Z".to_owned(), "2023-11-08T00:00:00Z".to_owned()),
-///     ("2023-11-08T00:00:01Z".to_owned(), "2023-11-15T00:00:01Z".to_owned()),
-///     ("2023-11-15T00:00:02Z".to_owned(), "2023-11-21T00:00:00Z".to_owned()),
+///     ("2023-11-08T00:00:00Z".to_owned(), "2023-11-15T00:00:00Z".to_owned()),
+///     ("2023-11-15T00:00:00Z".to_owned(), "2023-11-21T00:00:00Z".to_owned()),
 /// ]);
 /// ```
 pub fn file_windows(
@@ -328,18 +329,28 @@ pub fn file_windows(
     to: OffsetDateTime,
 ) -> Vec<(OffsetDateTime, OffsetDateTime)> {
     let week = time::Duration::try_from(MAX_FILE_WINDOW).unwrap_or(time::Duration::WEEK);
-    let second = time::Duration::SECOND;
     let mut windows = Vec::new();
     let mut start = from;
     loop {
-        let end = (start + week).min(to).max(start + second);
+        // Checked: times near the end of the representable range end the windows there.
+        let end = start.checked_add(week).map_or(to, |e| e.min(to));
+        let end = if end > start {
+            end
+        } else {
+            start.checked_add(time::Duration::SECOND).unwrap_or(start)
+        };
         windows.push((start, end));
-        if end >= to {
+        if end >= to || end <= start {
             return windows;
         }
-        start = end + second;
+        start = end;
     }
 }
+
+/// The most 7-day windows [`LiveClient::record_files_of`] asks for one task: 530, about ten
+/// years. A task whose span needs more (a start time far in the past, sent by mistake or by a
+/// broken server) is refused instead of costing a request per week since then.
+pub const MAX_TASK_WINDOWS: i64 = 530;
 
 /// The files of one task; see [`LiveClient::record_files_of`].
 #[derive(Debug, Clone)]
@@ -487,7 +498,30 @@ fn plan(
         .unwrap_or(now)
         .max(start);
     let lead = time::Duration::try_from(TASK_WINDOW_LEAD).unwrap_or(time::Duration::MINUTE);
-    let from = start - lead;
+    let from = start.checked_sub(lead).unwrap_or(start);
+    let weeks = (end - from).whole_weeks();
+    if weeks >= MAX_TASK_WINDOWS {
+        return Err(invalid(
+            "StartTime",
+            &format!(
+                "the task's span from its start time is {weeks} weeks, more than the {MAX_TASK_WINDOWS} \
+                 7-day windows asked for one task; list its files by window instead"
+            ),
+        ));
+    }
+    // Without an app and a stream the query would match other streams' files.
+    if task.app.is_empty() {
+        return Err(invalid(
+            "App",
+            "the task has no app, so its files cannot be told from other streams' files",
+        ));
+    }
+    if stream.is_empty() {
+        return Err(invalid(
+            "Stream",
+            "the task has no stream, so its files cannot be told from other streams' files",
+        ));
+    }
     let vhost = if task.vhost.is_empty() {
         &task.domain
     } else {
@@ -638,10 +672,20 @@ impl Stream for TaskFiles {
                             this.fetched = 0;
                         }
                     }
-                    let Some((start, end)) = this.plan.as_ref().map(|p| p.span) else {
+                    let Some(plan) = this.plan.as_ref() else {
                         continue;
                     };
+                    let (start, end) = plan.span;
+                    // Only this task's stream: a file naming another app or stream is not its
+                    // own, whatever the service matched.
+                    let ours = |asked: Option<&str>, got: &str| {
+                        got.is_empty() || asked.is_none_or(|a| a == got)
+                    };
+                    let (app, stream) = (plan.base.app.as_deref(), plan.base.stream.as_deref());
                     for f in page.files {
+                        if !ours(app, &f.app) || !ours(stream, &f.stream) {
+                            continue;
+                        }
                         let key = (
                             f.file_name.clone(),
                             f.path.clone(),
@@ -731,7 +775,7 @@ mod tests {
                 assert!(b > a && *b - *a <= time::Duration::WEEK, "{days}: {a} {b}");
             }
             for pair in w.windows(2) {
-                assert_eq!(pair[1].0, pair[0].1 + time::Duration::SECOND);
+                assert_eq!(pair[1].0, pair[0].1, "no gap between windows");
             }
             let expected = if days == 0 {
                 1
@@ -743,6 +787,69 @@ mod tests {
         assert_eq!(file_windows(from, from + time::Duration::days(7)).len(), 1);
         assert_eq!(file_windows(from, from + time::Duration::days(14)).len(), 2);
         assert_eq!(file_windows(from, from + time::Duration::days(20)).len(), 3);
+    }
+
+    #[test]
+    fn times_at_the_edges_of_the_range_give_windows_or_errors_never_a_panic() {
+        for (from, to) in [
+            ("9999-12-28T00:00:00Z", "9999-12-31T23:59:59Z"),
+            ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+            ("9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59-01:00"),
+            ("0000-01-01T00:00:00+01:00", "0000-01-02T00:00:00Z"),
+        ] {
+            let w = file_windows(t(from), t(to));
+            assert!(!w.is_empty() && w.len() <= 2, "{from} {to}: {w:?}");
+            for (a, b) in &w {
+                let _ = (
+                    live_model::format_rfc3339(*a),
+                    live_model::format_rfc3339(*b),
+                );
+            }
+        }
+        let now = t("9999-12-31T23:59:59Z");
+        for (status, start, end) in [
+            (TaskStatus::Recording, "9999-12-28T00:00:00Z", ""),
+            (
+                TaskStatus::Finished,
+                "9999-12-31T23:59:59-01:00",
+                "9999-12-31T23:59:59-01:00",
+            ),
+            (TaskStatus::Recording, "0000-01-01T00:00:00Z", ""),
+        ] {
+            let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), status)
+                .with_times(start, end);
+            let _ = plan(&task, "s", None, 10, now);
+        }
+    }
+
+    #[test]
+    fn a_span_of_more_than_ten_years_and_a_task_without_app_or_stream_are_refused() {
+        let now = t("2023-11-01T00:00:00Z");
+        let old = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
+            .with_times("0001-01-01T00:00:00Z", "");
+        let e = plan(&old, "s", None, 10, now).unwrap_err();
+        assert!(
+            e.to_string().contains("StartTime") && e.to_string().contains("weeks"),
+            "{e}"
+        );
+        let year = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
+            .with_times("2022-11-01T00:00:00Z", "");
+        assert_eq!(
+            plan(&year, "s", None, 10, now)
+                .unwrap()
+                .unwrap()
+                .windows
+                .len(),
+            53
+        );
+        let no_stream = year.clone();
+        let e = plan(&no_stream, "", None, 10, now).unwrap_err();
+        assert!(e.to_string().contains("Stream"), "{e}");
+        let no_app =
+            PullRecordTask::new("t", "v", "d", "", Some("s".into()), TaskStatus::Recording)
+                .with_times("2022-11-01T00:00:00Z", "");
+        let e = plan(&no_app, "s", None, 10, now).unwrap_err();
+        assert!(e.to_string().contains("App"), "{e}");
     }
 
     #[test]

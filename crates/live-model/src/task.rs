@@ -107,10 +107,10 @@ pub fn parse_rfc3339(field: &'static str, value: &str) -> Result<OffsetDateTime,
 
 /// Writes a time as the API does: RFC 3339 in UTC, to the second (`2023-10-09T07:16:15Z`).
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
-    let t = t
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(t);
+    // Checked: a time at the edge of the range (year 9999 with a negative offset) has no UTC
+    // form; it is then written in its own offset.
+    let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_default()
 }
 
