@@ -419,7 +419,8 @@ pub fn parse_config_file(
 }
 
 /// Parses the text of a `~/.volc/config` file read from `shown`: JSON (it starts with `{`, or
-/// is JSON at all) as the SDKs read it, whatever the profile; otherwise INI as the `volc` CLI writes it, whose
+/// is JSON at all) as the SDKs read it, for the default profile only (it has no others);
+/// otherwise INI as the `volc` CLI writes it, whose
 /// `[profile]` may hold keys as `~/.volc/credentials` does (a section with only `region` and
 /// the like is "not configured"). Errors name `shown`, the position, the line or the key,
 /// never the file's text.
@@ -436,6 +437,13 @@ pub fn parse_config_file_for(
         let ini = parse_ini(shown, text)?;
         return ini_keys(shown, &ini, profile)?
             .ok_or_else(|| CredentialsError::not_configured(format!("{shown} [{profile}]")));
+    }
+    // The SDKs' JSON form has no profiles: it holds the default profile's keys only, so a
+    // chosen profile is not configured here (never the default account's keys instead).
+    if profile != DEFAULT_PROFILE {
+        return Err(CredentialsError::not_configured(format!(
+            "{shown} [{profile}] (the JSON form has no profiles)"
+        )));
     }
     // serde_json's own messages are not shown (some quote what they met); only the position.
     let value: serde_json::Value = parsed.map_err(|e| {

@@ -88,11 +88,10 @@ fn the_config_file_as_json_for_the_sdks_and_as_ini_for_the_cli() {
         ak(&config("config.node.json", "default").unwrap()),
         "AKLTnode"
     );
-    // JSON has no profiles: any profile reads the same keys.
-    assert_eq!(
-        ak(&config("config.sdk.json", "prod").unwrap()),
-        "AKLTjsonsdk"
-    );
+    // JSON has no profiles: it holds the default profile's keys, and a chosen profile is not
+    // configured there (never signed with the default account's keys instead).
+    let e = config("config.sdk.json", "prod").unwrap_err();
+    assert!(e.is_not_configured(), "{e}");
 
     // The CLI's INI with only a region holds no credentials: "not configured", so the chain
     // goes on, and says where it looked.
