@@ -95,7 +95,12 @@ pub(crate) fn describe(
     let wanted = |want: &Option<String>, have: &str| {
         want.as_deref().is_none_or(|w| w.is_empty() || w == have)
     };
-    let seg = settings.segment.map(|d| d.as_secs() as i64);
+    // A segment longer than a century is one file per recording (and keeps the sums below
+    // far from overflow).
+    const LONGEST_SEGMENT_SECS: i64 = 100 * 366 * 86_400;
+    let seg = settings.segment.map(|d| {
+        i64::try_from(d.as_secs()).map_or(LONGEST_SEGMENT_SECS, |s| s.min(LONGEST_SEGMENT_SECS))
+    });
     // (start, creation order, segment, recording)
     let mut files: Vec<(i64, usize, i64, Recording<'_>)> = Vec::new();
     for (order, r) in store.recordings(account, now).into_iter().enumerate() {

@@ -382,6 +382,27 @@ async fn the_bucket_is_configurable_and_checked() {
 }
 
 #[tokio::test]
+async fn a_segment_longer_than_any_recording_gives_one_file() {
+    for segment in [
+        Duration::from_secs(u64::MAX),
+        Duration::MAX,
+        Duration::from_secs(86_400 * 365),
+    ] {
+        let (e, c, clock) = start(EmulatorConfig::new().record_segment(segment), T0).await;
+        let a = files(
+            &c,
+            &clock,
+            serde_json::json!({"DateFrom": "2023-10-09T00:00:00+08:00", "DateTo": "2023-10-10T00:00:00+08:00",
+                "PageNum": 1, "PageSize": 30}),
+        )
+        .await;
+        assert_eq!(a.result()["Pagination"]["TotalCount"], 1, "{segment:?}");
+        assert_eq!(a.result()["Data"][0]["Duration"], "133", "{segment:?}");
+        e.shutdown().await;
+    }
+}
+
+#[tokio::test]
 async fn every_rule_is_invalid_param_naming_the_field() {
     let (e, c, clock) = start(EmulatorConfig::new().rate_limit(false), T0).await;
     let ok = serde_json::json!({"DateFrom": "2023-11-01T00:00:00+08:00", "DateTo": "2023-11-07T23:59:59+08:00",
