@@ -198,9 +198,11 @@ impl fmt::Debug for RedisRateLimiter {
     }
 }
 
-/// `redis://HOST:PORT/DB` without user name or password.
+/// `redis://HOST:PORT/DB` (or a socket's path) without user name, password or query: the
+/// redis crate also reads a password from the query (`redis+unix:///s.sock?pass=…`).
 fn redact(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
     let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     let shown: String = rest.chars().take(200).collect();
     format!("{scheme}://{shown}")
@@ -290,8 +292,12 @@ impl RedisRateLimiter {
 
     fn degrade(&self, why: &str) {
         let s = &*self.shared;
-        *s.down_until.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(s.env.monotonic() + s.retry_redis_after);
+        // A period too long to add ("never again") keeps Redis out for as long as can be said.
+        let now = s.env.monotonic();
+        let until = now
+            .checked_add(s.retry_redis_after)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400));
+        *s.down_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(until);
         if !s.warned.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 target: "live_api::limit",
@@ -413,6 +419,22 @@ mod tests {
             "redis://127.0.0.1:6379/2"
         );
         assert_eq!(redact("redis://u:p@h"), "redis://h");
+        assert_eq!(
+            redact("redis+unix:///run/r.sock?db=1&pass=hunter2"),
+            "redis+unix:///run/r.sock"
+        );
+        assert_eq!(redact("redis://h:1/0?password=hunter2#x"), "redis://h:1/0");
+        assert_eq!(redact("redis://h/0#pass=hunter2@evil"), "redis://h/0");
+        for url in [
+            "redis+unix:///run/r.sock?db=1&pass=hunter2",
+            "rediss://user:hunter2@127.0.0.1:1/0?insecure",
+        ] {
+            if let Ok(l) = RedisRateLimiter::new(url) {
+                assert!(!format!("{l:?}").contains("hunter2"), "{url}");
+            } else if let Err(e) = RedisRateLimiter::new(url) {
+                assert!(!format!("{e} {e:?}").contains("hunter2"), "{url}");
+            }
+        }
         let err = RedisRateLimiter::new("http://:hunter2@x").unwrap_err();
         assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
         let ok = RedisRateLimiter::new("redis://:hunter2@127.0.0.1:1/0").unwrap();
