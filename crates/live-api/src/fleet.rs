@@ -9,7 +9,7 @@ use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 
-use crate::{GetPullRecordTaskOutput, LiveClient, LiveError, LiveFuture};
+use crate::{ErrorKind, GetPullRecordTaskOutput, LiveClient, LiveError, LiveFuture};
 
 /// One task's result in a fan-out: its id, and what GetPullRecordTask answered.
 #[derive(Debug)]
@@ -93,6 +93,12 @@ impl TaskResults {
     }
 }
 
+impl TaskResults {
+    /// How often one id waits for a permit that its call's deadline could not reach (each
+    /// wait as long as the limiter says) before its result is that error.
+    const MAX_PERMIT_WAITS: u32 = 8;
+}
+
 impl Stream for TaskResults {
     type Item = TaskResult;
 
@@ -105,8 +111,29 @@ impl Stream for TaskResults {
             };
             let client = this.client.clone();
             this.running.push(Box::pin(async move {
-                let result = client.get_pull_record_task().task_id(&task_id).send().await;
-                TaskResult { task_id, result }
+                let mut turns = 0;
+                loop {
+                    let result = client.get_pull_record_task().task_id(&task_id).send().await;
+                    // No permit before this call's deadline (a long Retry-After holds the
+                    // key): nothing was sent, so wait until one comes and try again, instead
+                    // of failing every remaining id at once.
+                    // A read throttled past its deadline is asked again the same way: the
+                    // limiter then holds it until the `Retry-After` has passed.
+                    if let Err(e) = &result {
+                        if turns < Self::MAX_PERMIT_WAITS {
+                            if let ErrorKind::RateLimited { next_in, .. } = e.kind() {
+                                turns += 1;
+                                client.environment().sleep(*next_in).await;
+                                continue;
+                            }
+                            if e.is_throttling() && client.rate_limiter().is_some() {
+                                turns += 1;
+                                continue;
+                            }
+                        }
+                    }
+                    return TaskResult { task_id, result };
+                }
             }));
         }
         match this.running.poll_next_unpin(cx) {
@@ -123,7 +150,9 @@ impl LiveClient {
     /// [`concurrency`](GetPullRecordTasks::concurrency) at a time, every call paced by the
     /// client's limiter (so a thousand ids at GetPullRecordTask's 10/s take about 100 s and
     /// get no throttling answer) and retried as any other. The results come as a stream, as
-    /// they arrive, each tagged with its id; an error ends nothing but its own result.
+    /// they arrive, each tagged with its id; an error ends nothing but its own result. An id
+    /// whose call finds no permit before its deadline (a long `Retry-After` holds the key)
+    /// waits for one and is sent then, up to 8 times, rather than failing at once.
     ///
     /// The ids are read lazily, as calls finish.
     ///

@@ -333,3 +333,53 @@ fn fan_out_and_waiter_can_be_spawned() {
         "TaskResults { in_flight: 0, more_ids: true, .. }"
     );
 }
+
+/// A throttling answer with a `Retry-After` longer than a call's deadline holds the key for
+/// every caller; the ids behind it wait for their permit instead of all failing at once.
+#[tokio::test]
+async fn a_long_retry_after_holds_a_fan_out_back_without_failing_it() {
+    let env = ManualEnvironment::new(UNIX_EPOCH + Duration::from_secs(T0));
+    let tasks: Vec<SeedTask> = (0..6).map(|i| seed(&format!("held-{i}"), "", "")).collect();
+    let e = Emulator::start(
+        EmulatorConfig::new()
+            .rate_limit(false)
+            .clock(Arc::new(EnvClock(env.clone())))
+            .seed(tasks),
+    )
+    .await
+    .unwrap();
+    e.inject(
+        live_emulator::FaultRule::next(
+            1,
+            live_emulator::FaultKind::Throttle {
+                retry_after_secs: 45,
+            },
+        )
+        .for_action("GetPullRecordTask"),
+    );
+    let client = builder(&e)
+        .environment(Arc::new(env.clone()))
+        .operation_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let ids: Vec<String> = (0..6).map(|i| format!("held-{i}")).collect();
+    let mut results = client.get_pull_record_tasks(ids).concurrency(3).stream();
+    let mut ok = 0;
+    while let Some(r) = results.next().await {
+        match r.result {
+            Ok(out) => {
+                assert_eq!(out.task.task_id, r.task_id);
+                ok += 1;
+            }
+            Err(err) => panic!("{}: {err}", r.task_id),
+        }
+    }
+    assert_eq!(ok, 6);
+    // The whole fan-out waited out the 45 s on the manual clock.
+    assert!(
+        env.elapsed() >= Duration::from_secs(45),
+        "{:?}",
+        env.elapsed()
+    );
+    e.shutdown().await;
+}
