@@ -199,9 +199,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 const MAX_IDS_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The ids of `--task-id` and `--task-ids-from`, in that order.
-fn task_ids(a: &GetArgs) -> Result<Vec<String>, String> {
-    let mut ids = a.task_ids.clone();
-    if let Some(path) = &a.task_ids_from {
+fn task_ids(given: &[String], from: Option<&std::path::Path>) -> Result<Vec<String>, String> {
+    let mut ids = given.to_vec();
+    if let Some(path) = from {
         let text = if path.as_os_str() == "-" {
             use std::io::Read;
             let mut buf = Vec::new();
@@ -227,6 +227,8 @@ fn task_ids(a: &GetArgs) -> Result<Vec<String>, String> {
         };
         let text = String::from_utf8(text)
             .map_err(|_| "--task-ids-from: the file is not UTF-8 text".to_owned())?;
+        // A byte-order mark (as some editors write) is not part of the first id.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         ids.extend(
             text.lines()
                 .map(str::trim)
@@ -507,26 +509,30 @@ async fn list_all(
             Err(e) if e.page().is_some() => return Err(Failure::Live(Box::new(e), None)),
             Err(e) => return Err(Failure::Live(Box::new(e), Some(asked))),
         };
-        match cli.output {
-            Output::Json => {
-                out.write_all(if fetched == 0 { b"{\"tasks\":[" } else { b"" })?;
-                for (i, t) in page.tasks.iter().enumerate() {
-                    if count > 0 || i > 0 {
-                        out.write_all(b",")?;
+        // With the progress line lifted, so that rows and the line do not mix on a terminal.
+        let written: io::Result<()> = progress.suspend(|| {
+            match cli.output {
+                Output::Json => {
+                    out.write_all(if fetched == 0 { b"{\"tasks\":[" } else { b"" })?;
+                    for (i, t) in page.tasks.iter().enumerate() {
+                        if count > 0 || i > 0 {
+                            out.write_all(b",")?;
+                        }
+                        write!(out, "{}", task_json(t))?;
                     }
-                    write!(out, "{}", task_json(t))?;
+                }
+                Output::Table => {
+                    let rows = task_rows(&page.tasks);
+                    table.fit(&rows);
+                    if fetched == 0 {
+                        writeln!(out, "{}", table.line(&TASK_HEADER))?;
+                    }
+                    table.write(out, &rows)?;
                 }
             }
-            Output::Table => {
-                let rows = task_rows(&page.tasks);
-                table.fit(&rows);
-                if fetched == 0 {
-                    writeln!(out, "{}", table.line(&TASK_HEADER))?;
-                }
-                table.write(out, &rows)?;
-            }
-        }
-        out.flush()?;
+            out.flush()
+        });
+        written?;
         count += page.tasks.len() as u64;
         fetched += 1;
         asked = page.pagination.page_cur.saturating_add(1);
@@ -627,6 +633,9 @@ async fn wait(
 ) -> Result<(), Failure> {
     let progress = Progress::spinner("polls");
     let line = progress.clone();
+    // Off a terminal, a line per poll on stderr, except with --output json, where stderr
+    // holds only the error object, if any.
+    let poll_lines = cli.output == Output::Table;
     let waited = client
         .wait_for_pull_record_task(&a.task_id)
         .until(a.until)
@@ -644,7 +653,7 @@ async fn wait(
             if line.is_visible() {
                 line.inc();
                 line.message(text);
-            } else {
+            } else if poll_lines {
                 eprintln!("volc-live: poll {}: {text}", p.polls);
             }
         })
@@ -681,7 +690,12 @@ reached {} after {} polls in {}s; request id: {}",
 async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(), Failure> {
     let (value, text) = match &cli.command {
         Command::GetPullRecordTask(a) => {
-            let ids = task_ids(a).map_err(Failure::Usage)?;
+            // Read on a blocking thread, so that --timeout still counts while stdin is slow.
+            let args = (a.task_ids.clone(), a.task_ids_from.clone());
+            let ids = tokio::task::spawn_blocking(move || task_ids(&args.0, args.1.as_deref()))
+                .await
+                .map_err(|e| Failure::Usage(format!("reading the task ids: {e}")))?
+                .map_err(Failure::Usage)?;
             if ids.len() > 1 || a.task_ids_from.is_some() {
                 return get_many(cli, client, ids, a.concurrency, out).await;
             }
@@ -974,7 +988,8 @@ fn main() -> ExitCode {
         Command::GetPullRecordTask(g) if g.task_ids.len() > 1 || g.task_ids_from.is_some() => {
             seconds(MAX_TIMEOUT_SECS)
         }
-        _ => seconds(cli.timeout),
+        // --call-timeout alone raises the default overall limit to match it.
+        _ => seconds(cli.timeout).max(call_timeout),
     };
     let call_timeout = call_timeout.min(timeout);
     let mut builder = LiveClient::builder()

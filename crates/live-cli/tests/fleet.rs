@@ -116,7 +116,7 @@ async fn ids_from_a_file_and_from_stdin() {
     let file = dir.join("ids.txt");
     std::fs::write(
         &file,
-        format!("# tasks to check\n\n  {EXAMPLE_TASK_ID}  \n{EXAMPLE_TASK_ID}\n"),
+        format!("\u{feff}# tasks to check\n\n  {EXAMPLE_TASK_ID}  \n{EXAMPLE_TASK_ID}\n"),
     )
     .unwrap();
     let out = run(
@@ -231,8 +231,8 @@ async fn wait_returns_when_the_task_reaches_the_status() {
         (Some(1), Some("recording"))
     );
     assert!(
-        text(&out.stderr).contains("poll 1: recording"),
-        "{}",
+        out.stderr.is_empty(),
+        "JSON: no poll lines: {}",
         text(&out.stderr)
     );
 
@@ -264,6 +264,11 @@ async fn wait_returns_when_the_task_reaches_the_status() {
     assert!(
         stdout.contains("finished (已结束)") && stdout.contains("reached ended"),
         "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("poll 1: recording") && stderr.contains("finished"),
+        "{stderr}"
     );
 
     // A status that does not come: exit 3 at --max-wait, naming the last status seen.
