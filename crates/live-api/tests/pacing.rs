@@ -410,3 +410,58 @@ async fn pacing_off_sends_at_once() {
     assert_eq!(t.times("GetPullRecordTask"), vec![Duration::ZERO; 30]);
     assert!(env.sleeps().is_empty());
 }
+
+#[tokio::test]
+async fn a_permit_given_before_a_throttling_answer_waits_for_its_retry_after_too() {
+    use live_api::limit::{Feedback, LocalRateLimiter, RateKey, RateLimiter};
+    let env = manual();
+    let limiter = LocalRateLimiter::new(RateLimits::documented().with_headroom(0.0))
+        .with_environment(Arc::new(env.clone()));
+    let key = RateKey::new("AKLTpacing", live_model::Action::GetPullRecordTask.facts());
+    limiter.acquire(key, 30 * SEC).await.unwrap();
+    // A second caller is given the slot 100 ms ahead; before it is used, a 429 with
+    // Retry-After: 5 comes back for an earlier request.
+    let second = limiter.acquire(key, 30 * SEC);
+    limiter
+        .observe(
+            key,
+            Feedback::Throttled {
+                retry_after: Some(5 * SEC),
+            },
+        )
+        .await;
+    let waited = second.await.unwrap();
+    assert!(waited >= 5 * SEC, "{waited:?}");
+    assert!(env.elapsed() >= 5 * SEC, "{:?}", env.elapsed());
+    // A caller whose wait cannot reach past the Retry-After gets no permit.
+    limiter
+        .observe(
+            key,
+            Feedback::Throttled {
+                retry_after: Some(5 * SEC),
+            },
+        )
+        .await;
+    assert!(limiter.acquire(key, SEC).await.is_err());
+}
+
+#[tokio::test]
+async fn answers_to_requests_already_under_way_cut_the_rate_once() {
+    use live_api::limit::{Feedback, LocalRateLimiter, RateKey, RateLimiter};
+    let env = manual();
+    let limiter = LocalRateLimiter::new(RateLimits::documented().with_headroom(0.0))
+        .with_environment(Arc::new(env.clone()));
+    let key = RateKey::new("AKLTpacing", live_model::Action::GetPullRecordTask.facts());
+    // Eight throttling answers with Retry-After: 0 arrive together: one episode, one cut.
+    for _ in 0..8 {
+        limiter
+            .observe(
+                key,
+                Feedback::Throttled {
+                    retry_after: Some(Duration::ZERO),
+                },
+            )
+            .await;
+    }
+    assert_eq!(limiter.current_rate(key), Some(5.0));
+}

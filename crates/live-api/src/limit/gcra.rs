@@ -14,6 +14,8 @@ pub(crate) const RECOVERY_PER_SEC: f64 = 0.1;
 pub(crate) const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest `Retry-After` honoured (foreign input is bounded).
 pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// The shortest throttling episode: answers within it cut the rate once.
+pub(crate) const MIN_EPISODE: Duration = Duration::from_secs(1);
 
 const NANOS_PER_SEC: f64 = 1e9;
 
@@ -24,8 +26,10 @@ pub(crate) struct Gcra {
     tat: u64,
     /// The rate, as a fraction of the limit, at `recover_from`.
     fraction: f64,
-    /// When recovery starts (the end of the last `Retry-After`).
+    /// When recovery starts (the end of the last `Retry-After`, at least a second after it).
     recover_from: u64,
+    /// The end of the last `Retry-After`: no request before it.
+    blocked_until: u64,
 }
 
 impl Default for Gcra {
@@ -34,6 +38,7 @@ impl Default for Gcra {
             tat: 0,
             fraction: 1.0,
             recover_from: 0,
+            blocked_until: 0,
         }
     }
 }
@@ -84,12 +89,21 @@ impl Gcra {
             .min(MAX_RETRY_AFTER);
         let blocked_until = now.saturating_add(nanos(ra));
         self.tat = self.tat.max(blocked_until);
+        self.blocked_until = self.blocked_until.max(blocked_until);
         if now >= self.recover_from {
             // A new episode: cut the rate once.
             let current = self.fraction_at(now);
             self.fraction = (current * DECREASE).max(MIN_FRACTION);
         }
-        self.recover_from = self.recover_from.max(blocked_until);
+        // An episode lasts at least a second (`Retry-After: 0` included), so that the
+        // answers to requests already under way count as one episode, not one each.
+        let episode_end = now.saturating_add(nanos(ra.max(MIN_EPISODE)));
+        self.recover_from = self.recover_from.max(episode_end);
+    }
+
+    /// Until when a throttling answer holds every caller (0: none has).
+    pub(crate) fn blocked_until(&self) -> u64 {
+        self.blocked_until
     }
 
     /// Whether the state is back to rest at `now`: no slot reserved ahead, full rate.
@@ -134,11 +148,16 @@ mod tests {
         // A new episode after recovery started cuts again, from the current rate.
         g.throttled(3_500 * MS, None);
         assert!((g.fraction_at(3_500 * MS) - 0.3).abs() < 1e-9);
-        // Never below 1/16.
+        // Answers within the same second (Retry-After: 0 included) are one episode.
         for i in 0..20 {
             g.throttled(4_500 * MS + i, Some(Duration::ZERO));
         }
-        assert!((g.fraction_at(4_500 * MS + 20) - MIN_FRACTION).abs() < 1e-6);
+        assert!((g.fraction_at(4_500 * MS + 20) - 0.15).abs() < 1e-9);
+        // Never below 1/16, however many episodes.
+        for i in 1..20 {
+            g.throttled(4_500 * MS + i * S, Some(Duration::ZERO));
+        }
+        assert!((g.fraction_at(4_500 * MS + 19 * S) - MIN_FRACTION).abs() < 1e-6);
         // Retry-After is capped.
         let mut h = Gcra::default();
         h.throttled(0, Some(Duration::from_secs(86_400)));

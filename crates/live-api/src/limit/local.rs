@@ -134,6 +134,13 @@ impl LocalRateLimiter {
             .granted(base, slot);
     }
 
+    /// Until when a throttling answer holds `key` (on this limiter's clock, in nanoseconds).
+    fn blocked_until(&self, key: RateKey<'_>) -> u64 {
+        self.lock()
+            .get(&(key.access_key_id.to_owned(), key.action.name()))
+            .map_or(0, Gcra::blocked_until)
+    }
+
     /// Learns from `feedback` for `key`, at once.
     pub(crate) fn learn(&self, key: RateKey<'_>, feedback: Feedback) {
         let Feedback::Throttled { retry_after } = feedback else {
@@ -158,11 +165,19 @@ impl RateLimiter for LocalRateLimiter {
     ) -> LiveFuture<'a, Result<Duration, NoPermit>> {
         let reserved = self.reserve(key, max_wait);
         Box::pin(async move {
-            let wait = reserved?;
-            if !wait.is_zero() {
-                self.env.sleep(wait).await;
+            let mut waited = reserved?;
+            if !waited.is_zero() {
+                self.env.sleep(waited).await;
             }
-            Ok(wait)
+            // A throttling answer that came while this caller slept holds it too: it takes a
+            // slot after the `Retry-After`, within what is left of its wait.
+            while self.blocked_until(key) > self.now() {
+                let left = max_wait.saturating_sub(waited);
+                let wait = self.reserve(key, left)?;
+                self.env.sleep(wait).await;
+                waited += wait;
+            }
+            Ok(waited)
         })
     }
 

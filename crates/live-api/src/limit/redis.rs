@@ -44,7 +44,7 @@ else
   local blocked = now + arg
   tat = math.max(tat, blocked)
   if now >= rf then f = math.max(frac(now) * 0.5, 1 / 16) end
-  rf = math.max(rf, blocked)
+  rf = math.max(rf, now + math.max(arg, 1000000))
   result = {1, 0}
 end
 redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', tat), 'f', tostring(f), 'rf', string.format('%.0f', rf))
