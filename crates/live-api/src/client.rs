@@ -534,6 +534,7 @@ impl LiveClient {
         let Some(limiter) = &inner.limiter else {
             return Ok(None);
         };
+        let began = inner.env.monotonic();
         let provided = match within(inner.credentials.provide(), inner.env.timer(left)).await {
             Some(p) => p.map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?,
             None => {
@@ -546,6 +547,8 @@ impl LiveClient {
         };
         let access_key_id = provided.credentials.access_key_id().to_owned();
         let key = RateKey::new(&access_key_id, facts);
+        // The time the credentials took is gone from the wait a permit may take.
+        let left = left.saturating_sub(inner.env.monotonic().saturating_duration_since(began));
         match limiter.acquire(key, left).await {
             Ok(waited) => {
                 if !waited.is_zero() {
