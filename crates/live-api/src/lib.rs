@@ -219,7 +219,7 @@ pub use limit::{
 pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
-    ListPullRecordTaskOutput, ListPullRecordTasks, Pages, StopPullRecordTask,
+    ListPullRecordTaskOutput, ListPullRecordTasks, PageStream, Pages, StopPullRecordTask,
     StopPullRecordTaskOutput, Tasks,
 };
 pub use record_files::{

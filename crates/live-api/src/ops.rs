@@ -239,15 +239,8 @@ impl ListPullRecordTasks {
     /// more pages than [`max_pages`](Self::max_pages) ([`LiveError::page`] says which page).
     /// Any other error ends the stream as it is.
     pub fn pages(self) -> Pages {
-        Pages {
-            first_page: self.request.page_num,
-            client: self.client,
-            request: self.request,
-            pending: None,
-            done: false,
-            max_pages: self.max_pages,
-            fetched: 0,
-        }
+        let first = self.request.page_num;
+        PageStream::new(self.client, self.request, first, self.max_pages)
     }
 
     /// Every task of every page from `page_num` on, as a stream.
@@ -271,23 +264,82 @@ async fn fetch(
     })
 }
 
-/// The pages of a listing; see [`ListPullRecordTasks::pages`].
+/// A request asked page by page (the listing, the recorded files): how its pages are
+/// numbered, fetched and counted.
+pub(crate) trait PagedRequest: Clone + Send + Unpin + 'static {
+    /// One page's answer.
+    type Page: Send + 'static;
+    /// The page this request asks.
+    fn page_num(&self) -> u32;
+    /// Asks another page.
+    fn set_page_num(&mut self, n: u32);
+    /// The items asked per page.
+    fn page_size(&self) -> u32;
+    /// Sends it.
+    fn fetch(
+        client: LiveClient,
+        request: Self,
+    ) -> LiveFuture<'static, Result<Self::Page, LiveError>>;
+    /// A page's pagination and its number of items.
+    fn counted(page: &Self::Page) -> (&Pagination, usize);
+}
+
+impl PagedRequest for ListPullRecordTaskRequest {
+    type Page = ListPullRecordTaskOutput;
+    fn page_num(&self) -> u32 {
+        self.page_num
+    }
+    fn set_page_num(&mut self, n: u32) {
+        self.page_num = n;
+    }
+    fn page_size(&self) -> u32 {
+        self.page_size
+    }
+    fn fetch(
+        client: LiveClient,
+        request: Self,
+    ) -> LiveFuture<'static, Result<Self::Page, LiveError>> {
+        Box::pin(fetch(client, request))
+    }
+    fn counted(page: &Self::Page) -> (&Pagination, usize) {
+        (&page.pagination, page.tasks.len())
+    }
+}
+
+/// The pages of a paged request, one held at a time; see [`ListPullRecordTasks::pages`] and
+/// [`crate::DescribeRecordTaskFileHistory::pages`].
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages {
+pub struct PageStream<R, P> {
     client: LiveClient,
     /// The next page to ask.
-    request: ListPullRecordTaskRequest,
-    pending: Option<LiveFuture<'static, Result<ListPullRecordTaskOutput, LiveError>>>,
+    request: R,
+    pending: Option<LiveFuture<'static, Result<P, LiveError>>>,
     done: bool,
     first_page: u32,
     max_pages: u32,
     fetched: u32,
 }
 
-impl std::fmt::Debug for Pages {
+/// The pages of a listing; see [`ListPullRecordTasks::pages`].
+pub type Pages = PageStream<ListPullRecordTaskRequest, ListPullRecordTaskOutput>;
+
+impl<R, P> PageStream<R, P> {
+    pub(crate) fn new(client: LiveClient, request: R, first_page: u32, max_pages: u32) -> Self {
+        Self {
+            client,
+            request,
+            pending: None,
+            done: false,
+            first_page,
+            max_pages,
+            fetched: 0,
+        }
+    }
+}
+
+impl<R, P> std::fmt::Debug for PageStream<R, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pages")
-            .field("next_page", &self.request.page_num)
+        f.debug_struct("PageStream")
             .field("fetched", &self.fetched)
             .field("max_pages", &self.max_pages)
             .field("done", &self.done)
@@ -295,22 +347,24 @@ impl std::fmt::Debug for Pages {
     }
 }
 
-impl Pages {
+#[allow(private_bounds)]
+impl<R: PagedRequest<Page = P>, P> PageStream<R, P> {
     /// The next page, or `None` after the last.
-    pub async fn next(&mut self) -> Option<Result<ListPullRecordTaskOutput, LiveError>> {
+    pub async fn next(&mut self) -> Option<Result<P, LiveError>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 
-impl Stream for Pages {
-    type Item = Result<ListPullRecordTaskOutput, LiveError>;
+#[allow(private_bounds)]
+impl<R: PagedRequest<Page = P>, P> Stream for PageStream<R, P> {
+    type Item = Result<P, LiveError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.done {
             return Poll::Ready(None);
         }
         let this = &mut *self;
-        let asked = this.request.page_num;
+        let asked = this.request.page_num();
         if this.pending.is_none() && this.fetched >= this.max_pages {
             this.done = true;
             let problem = PaginationProblem::TooManyPages {
@@ -320,7 +374,7 @@ impl Stream for Pages {
         }
         let pending = this
             .pending
-            .get_or_insert_with(|| Box::pin(fetch(this.client.clone(), this.request.clone())));
+            .get_or_insert_with(|| R::fetch(this.client.clone(), this.request.clone()));
         let result = match pending.as_mut().poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
@@ -333,16 +387,11 @@ impl Stream for Pages {
             Ok(page) => page,
             Err(e) => return Poll::Ready(Some(Err(e))),
         };
-        match next_page(
-            asked,
-            this.first_page,
-            &page.pagination,
-            page.tasks.len(),
-            this.request.page_size,
-        ) {
+        let (p, items) = R::counted(&page);
+        match next_page(asked, this.first_page, p, items, this.request.page_size()) {
             Err(e) => return Poll::Ready(Some(Err(e))),
             Ok(Some(next)) => {
-                this.request.page_num = next;
+                this.request.set_page_num(next);
                 this.done = false;
             }
             Ok(None) => {}

@@ -13,7 +13,7 @@ use live_model::{
 };
 use time::OffsetDateTime;
 
-use crate::ops::{next_page, pagination};
+use crate::ops::{next_page, pagination, PageStream, PagedRequest};
 use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 
 /// One page of DescribeRecordTaskFileHistory.
@@ -119,15 +119,8 @@ impl DescribeRecordTaskFileHistory {
     /// Every page from `page_num` on, as a stream that ends after the last page (or the first
     /// error), with the same checks as [`crate::ListPullRecordTasks::pages`].
     pub fn pages(self) -> FilePages {
-        FilePages {
-            first_page: self.request.page_num,
-            client: self.client,
-            request: self.request,
-            pending: None,
-            done: false,
-            max_pages: self.max_pages,
-            fetched: 0,
-        }
+        let first = self.request.page_num;
+        PageStream::new(self.client, self.request, first, self.max_pages)
     }
 
     /// Every file from `page_num` on, page after page.
@@ -151,83 +144,31 @@ async fn fetch(
     })
 }
 
+impl PagedRequest for DescribeRecordTaskFileHistoryRequest {
+    type Page = DescribeRecordTaskFileHistoryOutput;
+    fn page_num(&self) -> u32 {
+        self.page_num
+    }
+    fn set_page_num(&mut self, n: u32) {
+        self.page_num = n;
+    }
+    fn page_size(&self) -> u32 {
+        self.page_size
+    }
+    fn fetch(
+        client: LiveClient,
+        request: Self,
+    ) -> LiveFuture<'static, Result<Self::Page, LiveError>> {
+        Box::pin(fetch(client, request))
+    }
+    fn counted(page: &Self::Page) -> (&Pagination, usize) {
+        (&page.pagination, page.files.len())
+    }
+}
+
 /// The pages of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::pages`].
-#[must_use = "streams do nothing unless polled"]
-pub struct FilePages {
-    client: LiveClient,
-    request: DescribeRecordTaskFileHistoryRequest,
-    pending: Option<LiveFuture<'static, Result<DescribeRecordTaskFileHistoryOutput, LiveError>>>,
-    done: bool,
-    first_page: u32,
-    max_pages: u32,
-    fetched: u32,
-}
-
-impl std::fmt::Debug for FilePages {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FilePages")
-            .field("next_page", &self.request.page_num)
-            .field("fetched", &self.fetched)
-            .field("max_pages", &self.max_pages)
-            .field("done", &self.done)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FilePages {
-    /// The next page, or `None` after the last.
-    pub async fn next(&mut self) -> Option<Result<DescribeRecordTaskFileHistoryOutput, LiveError>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
-    }
-}
-
-impl Stream for FilePages {
-    type Item = Result<DescribeRecordTaskFileHistoryOutput, LiveError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        let this = &mut *self;
-        let asked = this.request.page_num;
-        if this.pending.is_none() && this.fetched >= this.max_pages {
-            this.done = true;
-            let problem = PaginationProblem::TooManyPages {
-                max_pages: this.max_pages,
-            };
-            return Poll::Ready(Some(Err(pagination(asked, problem))));
-        }
-        let pending = this
-            .pending
-            .get_or_insert_with(|| Box::pin(fetch(this.client.clone(), this.request.clone())));
-        let result = match pending.as_mut().poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        this.pending = None;
-        this.fetched += 1;
-        this.done = true;
-        let page = match result {
-            Ok(page) => page,
-            Err(e) => return Poll::Ready(Some(Err(e))),
-        };
-        match next_page(
-            asked,
-            this.first_page,
-            &page.pagination,
-            page.files.len(),
-            this.request.page_size,
-        ) {
-            Err(e) => return Poll::Ready(Some(Err(e))),
-            Ok(Some(next)) => {
-                this.request.page_num = next;
-                this.done = false;
-            }
-            Ok(None) => {}
-        }
-        Poll::Ready(Some(Ok(page)))
-    }
-}
+pub type FilePages =
+    PageStream<DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryOutput>;
 
 /// The files of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::files`].
 #[must_use = "streams do nothing unless polled"]
