@@ -258,7 +258,12 @@ impl Drop for Tinyproxy {
 impl Tinyproxy {
     /// Starts tinyproxy allowing `CONNECT` to `connect_port` only, requiring basic auth with
     /// `basic_auth = Some((user, password))` (a missing or wrong credential is then a 407 or
-    /// 401). Waits (up to 10 s) until it listens.
+    /// 401). Waits (up to 10 s) until tinyproxy itself says it accepts connections.
+    ///
+    /// The port is found by binding `127.0.0.1:0` and releasing it; another process may take
+    /// it before tinyproxy binds it, and then tinyproxy exits: another port is tried (up to 8
+    /// times). Readiness is read from tinyproxy's own log, not from a connection to the port,
+    /// which could reach whoever took the port, or the probe itself (a TCP self-connect).
     ///
     /// `None`, after saying why on stderr, when tinyproxy is not installed, outside CI.
     ///
@@ -268,7 +273,6 @@ impl Tinyproxy {
     /// listen within 10 s (with its log in the message).
     pub fn start(connect_port: u16, basic_auth: Option<(&str, &str)>) -> Option<Self> {
         use std::process::{Command, Stdio};
-        use std::time::{Duration, Instant};
 
         if Command::new("tinyproxy")
             .arg("-v")
@@ -283,6 +287,21 @@ impl Tinyproxy {
             eprintln!("skipped: tinyproxy is not installed (apt-get install -y tinyproxy)");
             return None;
         }
+        let mut last_log = String::new();
+        for _ in 0..8 {
+            let mut proxy = Self::spawn(connect_port, basic_auth);
+            match proxy.wait_listening() {
+                Ok(()) => return Some(proxy),
+                Err(log) => last_log = log,
+            }
+        }
+        panic!("tinyproxy did not start on a free port: {last_log}");
+    }
+
+    /// Writes a config for a fresh free port and starts tinyproxy in the foreground.
+    fn spawn(connect_port: u16, basic_auth: Option<(&str, &str)>) -> Self {
+        use std::process::{Command, Stdio};
+
         let dir = std::env::temp_dir().join(format!(
             "live-transport-tinyproxy-{}-{}",
             std::process::id(),
@@ -320,17 +339,25 @@ impl Tinyproxy {
             .stderr(out)
             .spawn()
             .expect("tinyproxy starts");
-        let proxy = Self { child, port, dir };
+        Self { child, port, dir }
+    }
+
+    /// Waits (up to 10 s) until tinyproxy's log says it accepts connections; `Err(log)` when
+    /// it exited first (its port was taken) or never said so.
+    fn wait_listening(&mut self) -> Result<(), String> {
+        use std::time::{Duration, Instant};
+
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tinyproxy did not listen on {port}: {}",
-                proxy.log()
-            );
+        loop {
+            let log = self.log();
+            if log.contains("Accepting connections") {
+                return Ok(());
+            }
+            if self.child.try_wait().ok().flatten().is_some() || Instant::now() >= deadline {
+                return Err(format!("port {}: {log}", self.port));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Some(proxy)
     }
 
     /// Its URL, `http://127.0.0.1:PORT` (without credentials).
