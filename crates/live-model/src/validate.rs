@@ -128,6 +128,13 @@ pub(crate) fn second_time(
             "must be an RFC 3339 time, e.g. 2023-11-01T00:00:00+08:00",
         )
     })?;
+    if !v.contains('.') && t.second() == 59 && t.nanosecond() == 999_999_999 {
+        // The parser reads a leap second (`:60`) as the last instant of second 59.
+        return Err(ValidationError::new(
+            field,
+            "must not be a leap second (:60); use :59 or the next minute's :00",
+        ));
+    }
     if v.contains('.') || t.nanosecond() != 0 {
         return Err(ValidationError::new(
             field,

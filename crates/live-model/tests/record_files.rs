@@ -60,6 +60,15 @@ fn both_times_are_required_rfc3339_to_the_second() {
         .1
         .contains("to the second"));
     assert!(broken(&Req::new("", TO)).1.contains("required"));
+    // A leap second is named as such, not as a fraction.
+    let (f, rule) = broken(&Req::new("2016-12-31T23:59:60Z", "2017-01-01T00:00:00Z"));
+    assert_eq!(f, "DateFrom");
+    assert!(rule.contains("leap second"), "{rule}");
+    // Second 59 itself is fine.
+    assert_eq!(
+        Req::new("2016-12-31T23:59:59Z", "2017-01-01T00:00:00Z").validate(),
+        Ok(())
+    );
 }
 
 #[test]
