@@ -219,8 +219,8 @@ pub use limit::{
 pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
-    ListPullRecordTaskOutput, ListPullRecordTasks, PageStream, Pages, StopPullRecordTask,
-    StopPullRecordTaskOutput, Tasks,
+    ItemStream, ListPullRecordTaskOutput, ListPullRecordTasks, PageStream, Pages,
+    StopPullRecordTask, StopPullRecordTaskOutput, Tasks,
 };
 pub use record_files::{
     file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,

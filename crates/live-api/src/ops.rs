@@ -245,10 +245,7 @@ impl ListPullRecordTasks {
 
     /// Every task of every page from `page_num` on, as a stream.
     pub fn tasks(self) -> Tasks {
-        Tasks {
-            pages: self.pages(),
-            buffered: VecDeque::new(),
-        }
+        ItemStream::new(self.pages())
     }
 }
 
@@ -280,8 +277,12 @@ pub(crate) trait PagedRequest: Clone + Send + Unpin + 'static {
         client: LiveClient,
         request: Self,
     ) -> LiveFuture<'static, Result<Self::Page, LiveError>>;
-    /// A page's pagination and its number of items.
-    fn counted(page: &Self::Page) -> (&Pagination, usize);
+    /// One item of a page.
+    type Item: Send + 'static;
+    /// A page's pagination and its items.
+    fn parts(page: &Self::Page) -> (&Pagination, &[Self::Item]);
+    /// A page's items, in order.
+    fn into_items(page: Self::Page) -> Vec<Self::Item>;
 }
 
 impl PagedRequest for ListPullRecordTaskRequest {
@@ -301,8 +302,12 @@ impl PagedRequest for ListPullRecordTaskRequest {
     ) -> LiveFuture<'static, Result<Self::Page, LiveError>> {
         Box::pin(fetch(client, request))
     }
-    fn counted(page: &Self::Page) -> (&Pagination, usize) {
-        (&page.pagination, page.tasks.len())
+    type Item = PullRecordTask;
+    fn parts(page: &Self::Page) -> (&Pagination, &[Self::Item]) {
+        (&page.pagination, &page.tasks)
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.tasks
     }
 }
 
@@ -387,8 +392,14 @@ impl<R: PagedRequest<Page = P>, P> Stream for PageStream<R, P> {
             Ok(page) => page,
             Err(e) => return Poll::Ready(Some(Err(e))),
         };
-        let (p, items) = R::counted(&page);
-        match next_page(asked, this.first_page, p, items, this.request.page_size()) {
+        let (p, items) = R::parts(&page);
+        match next_page(
+            asked,
+            this.first_page,
+            p,
+            items.len(),
+            this.request.page_size(),
+        ) {
             Err(e) => return Poll::Ready(Some(Err(e))),
             Ok(Some(next)) => {
                 this.request.set_page_num(next);
@@ -441,34 +452,57 @@ pub(crate) fn pagination(page: u32, problem: PaginationProblem) -> LiveError {
     LiveError::from(ErrorKind::Pagination { page, problem })
 }
 
-/// The tasks of a listing; see [`ListPullRecordTasks::tasks`].
+/// The items of a paged request, page after page, one page held at a time; see
+/// [`ListPullRecordTasks::tasks`] and [`crate::DescribeRecordTaskFileHistory::files`].
 #[must_use = "streams do nothing unless polled"]
-#[derive(Debug)]
-pub struct Tasks {
-    pages: Pages,
-    buffered: VecDeque<PullRecordTask>,
+pub struct ItemStream<R, P, I> {
+    pages: PageStream<R, P>,
+    buffered: VecDeque<I>,
 }
 
-impl Tasks {
-    /// The next task, or `None` after the last.
-    pub async fn next(&mut self) -> Option<Result<PullRecordTask, LiveError>> {
+/// The tasks of a listing; see [`ListPullRecordTasks::tasks`].
+pub type Tasks = ItemStream<ListPullRecordTaskRequest, ListPullRecordTaskOutput, PullRecordTask>;
+
+impl<R, P, I> ItemStream<R, P, I> {
+    pub(crate) fn new(pages: PageStream<R, P>) -> Self {
+        Self {
+            pages,
+            buffered: VecDeque::new(),
+        }
+    }
+}
+
+impl<R, P, I> std::fmt::Debug for ItemStream<R, P, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("pages", &self.pages)
+            .field("buffered", &self.buffered.len())
+            .finish()
+    }
+}
+
+#[allow(private_bounds)]
+impl<R: PagedRequest<Page = P, Item = I>, P, I: Unpin> ItemStream<R, P, I> {
+    /// The next item, or `None` after the last.
+    pub async fn next(&mut self) -> Option<Result<I, LiveError>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 
-impl Stream for Tasks {
-    type Item = Result<PullRecordTask, LiveError>;
+#[allow(private_bounds)]
+impl<R: PagedRequest<Page = P, Item = I>, P, I: Unpin> Stream for ItemStream<R, P, I> {
+    type Item = Result<I, LiveError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(task) = self.buffered.pop_front() {
-                return Poll::Ready(Some(Ok(task)));
+            if let Some(item) = self.buffered.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
             }
             match Pin::new(&mut self.pages).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(page))) => self.buffered.extend(page.tasks),
+                Poll::Ready(Some(Ok(page))) => self.buffered.extend(R::into_items(page)),
             }
         }
     }

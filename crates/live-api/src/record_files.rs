@@ -13,7 +13,7 @@ use live_model::{
 };
 use time::OffsetDateTime;
 
-use crate::ops::{next_page, pagination, PageStream, PagedRequest};
+use crate::ops::{next_page, pagination, ItemStream, PageStream, PagedRequest};
 use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 
 /// One page of DescribeRecordTaskFileHistory.
@@ -125,10 +125,7 @@ impl DescribeRecordTaskFileHistory {
 
     /// Every file from `page_num` on, page after page.
     pub fn files(self) -> RecordFiles {
-        RecordFiles {
-            pages: self.pages(),
-            buffered: VecDeque::new(),
-        }
+        ItemStream::new(self.pages())
     }
 }
 
@@ -161,8 +158,12 @@ impl PagedRequest for DescribeRecordTaskFileHistoryRequest {
     ) -> LiveFuture<'static, Result<Self::Page, LiveError>> {
         Box::pin(fetch(client, request))
     }
-    fn counted(page: &Self::Page) -> (&Pagination, usize) {
-        (&page.pagination, page.files.len())
+    type Item = RecordFile;
+    fn parts(page: &Self::Page) -> (&Pagination, &[Self::Item]) {
+        (&page.pagination, &page.files)
+    }
+    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+        page.files
     }
 }
 
@@ -171,37 +172,11 @@ pub type FilePages =
     PageStream<DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryOutput>;
 
 /// The files of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::files`].
-#[must_use = "streams do nothing unless polled"]
-#[derive(Debug)]
-pub struct RecordFiles {
-    pages: FilePages,
-    buffered: VecDeque<RecordFile>,
-}
-
-impl RecordFiles {
-    /// The next file, or `None` after the last.
-    pub async fn next(&mut self) -> Option<Result<RecordFile, LiveError>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
-    }
-}
-
-impl Stream for RecordFiles {
-    type Item = Result<RecordFile, LiveError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(file) = self.buffered.pop_front() {
-                return Poll::Ready(Some(Ok(file)));
-            }
-            match Pin::new(&mut self.pages).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(page))) => self.buffered.extend(page.files),
-            }
-        }
-    }
-}
+pub type RecordFiles = ItemStream<
+    DescribeRecordTaskFileHistoryRequest,
+    DescribeRecordTaskFileHistoryOutput,
+    RecordFile,
+>;
 
 /// A task whose files to find: the task as Get or List returned it, or its id (then it is
 /// fetched with GetPullRecordTask first).
