@@ -102,6 +102,7 @@ struct Cli {
         long,
         global = true,
         env = "VOLCENGINE_RATE_LIMIT",
+        hide_env_values = true,
         value_name = "off|local|redis://HOST:PORT[/DB]",
         default_value = "local"
     )]
@@ -1051,6 +1052,9 @@ fn main() -> ExitCode {
             Err(_) => Err(Failure::Deadline(timeout)),
         }
     });
+    // A blocking read still under way (ids from stdin, cut short by --timeout) must not keep
+    // the process alive: dropping the runtime would wait for it.
+    runtime.shutdown_background();
     let outcome = outcome.and_then(|()| out.flush().map_err(Failure::Output));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

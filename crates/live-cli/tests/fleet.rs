@@ -152,6 +152,36 @@ async fn ids_from_a_file_and_from_stdin() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 1);
 
+    // Stdin left open and silent: --timeout ends the command, and the process exits with it
+    // (the read still under way on its own thread does not keep it alive).
+    let mut child = volc_live(&url, &["--timeout", "1", "get", "--task-ids-from", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let held_open = child.stdin.take().unwrap();
+    let mut exited = None;
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if exited.is_none() {
+        let _ = child.kill();
+    }
+    drop(held_open);
+    let out = child.wait_with_output().unwrap();
+    let status = exited.expect("the process exited while its stdin was still open");
+    assert_eq!(status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("within 1s"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // Broken input is a usage error before anything is sent.
     for (content, why) in [
         (&b"# nothing but a comment\n\n"[..], "no task id"),

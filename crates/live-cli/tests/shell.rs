@@ -333,6 +333,16 @@ async fn json_errors_hold_no_secret() {
         "{err}"
     );
 
+    // Help shows where --rate-limit can come from, not the value found there.
+    let out = run(
+        &["get", "--help"],
+        &[("VOLCENGINE_RATE_LIMIT", "redis://:hunter2@127.0.0.1:6379/0")],
+    );
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    assert!(help.contains("VOLCENGINE_RATE_LIMIT"), "{help}");
+    assert!(!help.contains("hunter2"), "{help}");
+
     for args in [
         &["--endpoint", "http://user:hunter2@127.0.0.1:8787"][..],
         &["--endpoint", &url, "--proxy", "http://user:hunter2@[::1"],
