@@ -91,6 +91,17 @@ pub enum ErrorKind {
         /// How long it waited.
         waited: Duration,
     },
+    /// A wait cannot succeed any more: the task reached a final status (stopped or finished)
+    /// that is not the one awaited, e.g. a task stopped while waiting for `finished`
+    /// ([`crate::WaitForPullRecordTask::until`]).
+    WaitUnreachable {
+        /// The task.
+        task_id: String,
+        /// The final status it is in.
+        status: live_model::TaskStatus,
+        /// What was awaited.
+        until: crate::WaitUntil,
+    },
     /// A listing stopped because the server's pages cannot be trusted: they do not advance,
     /// are not the page asked, or never end. Displayed as `page N: …`.
     Pagination {
@@ -319,11 +330,21 @@ impl fmt::Display for LiveError {
             } => {
                 write!(f, "timeout: task {task_id} ")?;
                 match last_status {
-                    Some(s) => write!(f, "was still {} ({})", s.name(), s.text())?,
+                    Some(s) => write!(f, "was still {} ({})", s.name(), shown_status(s))?,
                     None => write!(f, "could not be read")?,
                 }
                 write!(f, " after waiting {waited:?}")?;
             }
+            ErrorKind::WaitUnreachable {
+                task_id,
+                status,
+                until,
+            } => write!(
+                f,
+                "task {task_id} is {} ({}), a final status: it can no longer be {until}; the wait ended",
+                status.name(),
+                shown_status(status)
+            )?,
             ErrorKind::UnexpectedResponse(e) => write!(f, "{e}")?,
             ErrorKind::Decode(e) => write!(f, "{e}")?,
             ErrorKind::InvalidInput(e) => write!(f, "{e} (nothing was sent)")?,
@@ -385,4 +406,10 @@ impl std::error::Error for LiveError {
             _ => None,
         }
     }
+}
+
+/// A status's text as the server sent it, made safe for one line of a terminal (an unknown
+/// status is foreign text).
+fn shown_status(s: &live_model::TaskStatus) -> std::borrow::Cow<'_, str> {
+    live_model::sanitize::sanitize(s.text(), live_model::sanitize::MAX_FIELD_CHARS)
 }

@@ -59,6 +59,13 @@ impl WaitUntil {
         }
     }
 
+    /// Whether `status` is final (stopped, or finished) without satisfying it, so that no
+    /// later status can: a stopped task never finishes nor records again, and a finished one
+    /// is never stopped. Not started, recording and unknown statuses are never final.
+    pub fn unreachable_from(&self, status: &TaskStatus) -> bool {
+        matches!(status, TaskStatus::Stopped | TaskStatus::Finished) && !self.holds(status)
+    }
+
     /// Its word: `recording`, `finished`, `stopped` or `ended`.
     pub fn word(&self) -> &'static str {
         match self {
@@ -161,7 +168,8 @@ impl WaitForPullRecordTask {
 
     /// Waits until the status satisfies `until` (default [`WaitUntil::Ended`]). A task that
     /// was stopped never finishes, and one that finished is never stopped: wait for `Ended`
-    /// unless only one of them will do.
+    /// unless only one of them will do. A task found in the other final status ends the wait
+    /// at once with [`ErrorKind::WaitUnreachable`] (see [`WaitUntil::unreachable_from`]).
     pub fn until(mut self, until: WaitUntil) -> Self {
         self.condition = Arc::new(move |t: &PullRecordTask| until.holds(&t.status));
         self.until = Some(until);
@@ -205,8 +213,14 @@ impl WaitForPullRecordTask {
     /// retries, a timeout) does not end the wait; any other error (the task does not exist,
     /// the keys are refused) ends it. At the maximum wait it ends with
     /// [`ErrorKind::WaitTimeout`] naming the last status seen ([`LiveError::is_timeout`]).
+    /// With [`until`](Self::until), a final status that can never satisfy it ends the wait at
+    /// once with [`ErrorKind::WaitUnreachable`]. A runtime without timers is refused at once
+    /// with [`ErrorKind::Runtime`], nothing sent.
     pub async fn send(self) -> Result<WaitOutput, LiveError> {
         let env = self.client.environment().clone();
+        // The wait's own timers need them too, before the first poll would find out.
+        env.check_timers()
+            .map_err(|m| LiveError::from(ErrorKind::Runtime(m)))?;
         let started = env.monotonic();
         let elapsed = || env.monotonic().saturating_duration_since(started);
         let mut interval = self.first_interval;
@@ -255,6 +269,16 @@ impl WaitForPullRecordTask {
                         polls,
                         waited: elapsed(),
                     });
+                }
+                if let Some(until) = self.until {
+                    if until.unreachable_from(&out.task.status) {
+                        return Err(ErrorKind::WaitUnreachable {
+                            task_id: self.task_id,
+                            status: out.task.status,
+                            until,
+                        }
+                        .into());
+                    }
                 }
                 last_status = Some(out.task.status);
             }

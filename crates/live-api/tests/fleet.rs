@@ -297,9 +297,47 @@ async fn a_stopped_task_ends_the_default_wait_but_never_finishes() {
         .await
         .unwrap();
     assert_eq!(stopped.polls, 1);
+    // Waiting for `finished` (or `recording`) on a stopped task cannot succeed: it ends at
+    // the first poll, not at the maximum wait.
+    for until in [WaitUntil::Finished, WaitUntil::Recording] {
+        let polls = e.stats().requests_of("GetPullRecordTask");
+        let before = env.elapsed();
+        let err = client
+            .wait_for_pull_record_task("wait-1")
+            .until(until)
+            .max_wait(Duration::from_secs(600))
+            .send()
+            .await
+            .unwrap_err();
+        let ErrorKind::WaitUnreachable {
+            task_id,
+            status,
+            until: awaited,
+        } = err.kind()
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (task_id.as_str(), status, *awaited),
+            ("wait-1", &TaskStatus::Stopped, until)
+        );
+        assert!(!err.is_timeout() && !err.is_retryable(), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "task wait-1 is stopped (停用), a final status: it can no longer be {until}; the wait ended"
+            )
+        );
+        assert_eq!(e.stats().requests_of("GetPullRecordTask"), polls + 1);
+        assert!(
+            env.elapsed() - before < Duration::from_secs(1),
+            "no backoff"
+        );
+    }
+    // A predicate of the caller's own is not second-guessed: it waits to the maximum.
     let err = client
         .wait_for_pull_record_task("wait-1")
-        .until(WaitUntil::Finished)
+        .until_task(|t| t.status == TaskStatus::Finished)
         .max_wait(Duration::from_secs(2))
         .send()
         .await

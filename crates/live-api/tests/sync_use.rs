@@ -105,6 +105,13 @@ fn a_runtime_without_timers_is_a_typed_error_not_a_panic() {
     assert!(err.is_runtime(), "{err}");
     assert!(canned.requests().is_empty());
 
+    // The waiter's and the fan-out's own timers are checked the same way.
+    let err = rt
+        .block_on(client.wait_for_pull_record_task("t").send())
+        .unwrap_err();
+    assert!(err.is_runtime(), "{err}");
+    assert!(canned.requests().is_empty());
+
     // The same client works once called from a runtime with timers.
     let timed = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -354,7 +354,7 @@ struct CreateArgs {
 /// The exit status for an error.
 fn exit_code(e: &LiveError) -> u8 {
     match e.kind() {
-        ErrorKind::Service(_) => 1,
+        ErrorKind::Service(_) | ErrorKind::WaitUnreachable { .. } => 1,
         ErrorKind::InvalidInput(_) | ErrorKind::Config(_) => 2,
         ErrorKind::Credentials(_) => 4,
         _ => 3,

@@ -123,6 +123,7 @@ fn kind_name(kind: &ErrorKind) -> &'static str {
         ErrorKind::Transport(_) => "transport",
         ErrorKind::Timeout { .. } | ErrorKind::WaitTimeout { .. } => "timeout",
         ErrorKind::RateLimited { .. } => "rate_limited",
+        ErrorKind::WaitUnreachable { .. } => "unreachable",
         ErrorKind::UnexpectedResponse(_) => "unexpected_response",
         ErrorKind::Decode(_) => "decode",
         ErrorKind::InvalidInput(_) => "invalid_input",

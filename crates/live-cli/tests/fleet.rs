@@ -232,10 +232,16 @@ async fn wait_returns_when_the_task_reaches_the_status() {
         end_time: format_rfc3339(now + time::Duration::seconds(120)),
         ..SeedTask::documented_example()
     };
+    let later = SeedTask {
+        task_id: "later".to_owned(),
+        start_time: format_rfc3339(now + time::Duration::days(1)),
+        end_time: format_rfc3339(now + time::Duration::days(2)),
+        ..SeedTask::documented_example()
+    };
     let e = Emulator::start(
         EmulatorConfig::new()
             .without_example_task()
-            .seed(vec![task])
+            .seed(vec![task, later])
             .clock(clock.clone()),
     )
     .await
@@ -301,7 +307,8 @@ async fn wait_returns_when_the_task_reaches_the_status() {
         "{stderr}"
     );
 
-    // A status that does not come: exit 3 at --max-wait, naming the last status seen.
+    // A status that can no longer come (the task finished; stopped was awaited): exit 1 at
+    // the first poll, naming the final status.
     let out = run(
         &url,
         &[
@@ -312,6 +319,27 @@ async fn wait_returns_when_the_task_reaches_the_status() {
             "rec",
             "--until",
             "stopped",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err: Value = serde_json::from_str(text(&out.stderr).lines().last().unwrap()).unwrap();
+    assert_eq!(err["kind"], "unreachable");
+    assert!(
+        err["message"].as_str().unwrap().contains("finished"),
+        "{err}"
+    );
+
+    // A status that does not come in time: exit 3 at --max-wait, naming the last status.
+    let out = run(
+        &url,
+        &[
+            "--output",
+            "json",
+            "wait",
+            "--task-id",
+            "later",
+            "--until",
+            "finished",
             "--max-wait",
             "1",
         ],
@@ -320,7 +348,7 @@ async fn wait_returns_when_the_task_reaches_the_status() {
     let err: Value = serde_json::from_str(text(&out.stderr).lines().last().unwrap()).unwrap();
     assert_eq!(err["kind"], "timeout");
     assert!(
-        err["message"].as_str().unwrap().contains("finished"),
+        err["message"].as_str().unwrap().contains("not_started"),
         "{err}"
     );
 
