@@ -413,3 +413,30 @@ impl std::error::Error for LiveError {
 fn shown_status(s: &live_model::TaskStatus) -> std::borrow::Cow<'_, str> {
     live_model::sanitize::sanitize(s.text(), live_model::sanitize::MAX_FIELD_CHARS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use live_model::TaskStatus;
+
+    #[test]
+    fn a_status_from_the_server_is_shown_safely() {
+        let hostile = TaskStatus::Unknown("\u{1b}[31mEVIL\u{202e}\nnext".to_owned());
+        for kind in [
+            ErrorKind::WaitTimeout {
+                task_id: "t".to_owned(),
+                last_status: Some(hostile.clone()),
+                waited: Duration::from_secs(1),
+            },
+            ErrorKind::WaitUnreachable {
+                task_id: "t".to_owned(),
+                status: hostile.clone(),
+                until: crate::WaitUntil::Finished,
+            },
+        ] {
+            let shown = LiveError::from(kind).to_string();
+            assert!(shown.contains("EVIL"), "{shown}");
+            assert!(!shown.contains(['\u{1b}', '\u{202e}', '\n']), "{shown:?}");
+        }
+    }
+}
