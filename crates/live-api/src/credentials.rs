@@ -272,10 +272,8 @@ fn read_file(path: &Path) -> Result<(String, Vec<u8>), CredentialsError> {
 /// UTF-8 are reported by line number, never shown.
 fn file_text<'a>(shown: &str, bytes: &'a [u8]) -> Result<&'a str, CredentialsError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        // Lines end as Python ends them (`\n`, `\r\n` or `\r`), as the INI reader counts them.
+        let line = 1 + crate::ini::line_endings(&bytes[..e.valid_up_to()]);
         CredentialsError::invalid(shown, format!("line {line} is not UTF-8 text"))
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
