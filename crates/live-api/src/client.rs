@@ -143,8 +143,9 @@ impl LiveClientBuilder {
     }
 
     /// The profile (section) the default credentials chain reads in `~/.volc/credentials`
-    /// and an INI `~/.volc/config`, instead of `$VOLCENGINE_PROFILE` or `default`. Ignored
-    /// when [`LiveClientBuilder::credentials`] is given.
+    /// and an INI `~/.volc/config`, instead of `$VOLCENGINE_PROFILE` or `default`: a file
+    /// without that section is passed over for the next; in neither, it is an error naming
+    /// the profile and the files. Ignored when [`LiveClientBuilder::credentials`] is given.
     pub fn profile(mut self, name: impl Into<String>) -> Self {
         self.profile = Some(name.into());
         self

@@ -251,7 +251,9 @@ fn read_file(path: &Path) -> Result<(String, Vec<u8>), CredentialsError> {
     let shown = path.display().to_string();
     match read_file_bounded(path, MAX_FILE_BYTES) {
         Ok(Some(bytes)) => Ok((shown, bytes)),
-        Ok(None) => Err(CredentialsError::not_configured(shown)),
+        Ok(None) => Err(CredentialsError::not_configured(format!(
+            "{shown} (no such file)"
+        ))),
         Err(e) => {
             let reason = match &e {
                 BoundedReadError::NotRegularFile { kind, .. } => {
@@ -272,10 +274,8 @@ fn read_file(path: &Path) -> Result<(String, Vec<u8>), CredentialsError> {
 /// UTF-8 are reported by line number, never shown.
 fn file_text<'a>(shown: &str, bytes: &'a [u8]) -> Result<&'a str, CredentialsError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        // Lines end as Python ends them (`\n`, `\r\n` or `\r`), as the INI reader counts them.
+        let line = 1 + crate::ini::line_endings(&bytes[..e.valid_up_to()]);
         CredentialsError::invalid(shown, format!("line {line} is not UTF-8 text"))
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
@@ -367,6 +367,11 @@ fn ini_keys(
     Ok(Some(ProvidedCredentials::new(creds)))
 }
 
+/// "Not configured": `shown` has no `[profile]` section (the chain goes on to the next file).
+fn no_section(shown: &str, profile: &str) -> CredentialsError {
+    CredentialsError::not_configured(format!("{shown} (no [{profile}] section)"))
+}
+
 /// The text parsed as INI, errors named by line.
 fn parse_ini(shown: &str, text: &str) -> Result<crate::ini::Ini, CredentialsError> {
     crate::ini::Ini::parse(text).map_err(|e| CredentialsError::invalid(shown, e.to_string()))
@@ -384,8 +389,10 @@ pub fn parse_profile_file(
 
 /// Parses the text of a `~/.volc/credentials` file (INI, read as Python's configparser reads
 /// it) read from `shown`: section `[profile]` holds `access_key_id`, `secret_access_key` and
-/// optionally `session_token`. Errors name `shown`, the line number and the key, never a
-/// line's text.
+/// optionally `session_token`. A file without that section is "not configured" (so a chain
+/// goes on to `~/.volc/config`); a section that is there but holds no keys, half of them or
+/// bad ones is an error. Errors name `shown`, the line number and the key, never a line's
+/// text.
 #[doc(hidden)]
 pub fn parse_profile_file_for(
     shown: &str,
@@ -395,10 +402,7 @@ pub fn parse_profile_file_for(
     let text = file_text(shown, bytes)?;
     let ini = parse_ini(shown, text)?;
     if !ini.has_section(profile) {
-        return Err(CredentialsError::invalid(
-            shown,
-            format!("it has no [{profile}] section"),
-        ));
+        return Err(no_section(shown, profile));
     }
     ini_keys(shown, &ini, profile)?.ok_or_else(|| {
         CredentialsError::invalid(
@@ -420,10 +424,10 @@ pub fn parse_config_file(
 
 /// Parses the text of a `~/.volc/config` file read from `shown`: JSON (it starts with `{`, or
 /// is JSON at all) as the SDKs read it, for the default profile only (it has no others);
-/// otherwise INI as the `volc` CLI writes it, whose
-/// `[profile]` may hold keys as `~/.volc/credentials` does (a section with only `region` and
-/// the like is "not configured"). Errors name `shown`, the position, the line or the key,
-/// never the file's text.
+/// otherwise INI as the `volc` CLI writes it, whose `[profile]` may hold keys as
+/// `~/.volc/credentials` does (no such section, or one with only `region` and the like, is
+/// "not configured"). Errors name `shown`, the position, the line or the key, never the
+/// file's text.
 #[doc(hidden)]
 pub fn parse_config_file_for(
     shown: &str,
@@ -435,14 +439,18 @@ pub fn parse_config_file_for(
     let parsed = serde_json::from_str::<serde_json::Value>(text);
     if parsed.is_err() && !text.trim_start().starts_with('{') {
         let ini = parse_ini(shown, text)?;
-        return ini_keys(shown, &ini, profile)?
-            .ok_or_else(|| CredentialsError::not_configured(format!("{shown} [{profile}]")));
+        if !ini.has_section(profile) {
+            return Err(no_section(shown, profile));
+        }
+        return ini_keys(shown, &ini, profile)?.ok_or_else(|| {
+            CredentialsError::not_configured(format!("{shown} ([{profile}] holds no credentials)"))
+        });
     }
     // The SDKs' JSON form has no profiles: it holds the default profile's keys only, so a
     // chosen profile is not configured here (never the default account's keys instead).
     if profile != DEFAULT_PROFILE {
         return Err(CredentialsError::not_configured(format!(
-            "{shown} [{profile}] (the JSON form has no profiles)"
+            "{shown} (no [{profile}] section: the JSON form has no profiles)"
         )));
     }
     // serde_json's own messages are not shown (some quote what they met); only the position.
@@ -511,95 +519,112 @@ impl ProfileChoice {
     }
 }
 
+/// What [`ProfileFileCredentials`] and [`ConfigFileCredentials`] share: the file, which
+/// profile to read, and reading that profile with the file's parser.
+#[derive(Clone)]
+struct ProfileFile {
+    path: PathBuf,
+    profile: ProfileChoice,
+}
+
+/// A file's parser: its shown name, its bytes, the profile.
+type ParseProfile = fn(&str, &[u8], &str) -> Result<ProvidedCredentials, CredentialsError>;
+
+impl ProfileFile {
+    fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            profile: ProfileChoice::FromEnvironment(Arc::new(SystemEnvironment)),
+        }
+    }
+
+    fn read(&self, parse: ParseProfile) -> Result<ProvidedCredentials, CredentialsError> {
+        let profile = self.profile.resolve()?;
+        let (shown, bytes) = read_file(&self.path)?;
+        parse(&shown, &bytes, &profile)
+    }
+
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("path", &self.path)
+            .field("profile", &self.profile)
+            .finish()
+    }
+}
+
+/// The public face of a [`ProfileFile`] provider: `new`, `profile`, `with_environment`,
+/// `Debug` and [`ProvideCredentials`], reading with `$parse`; `$form` says which form of the
+/// file has profiles.
+macro_rules! profile_file_provider {
+    ($name:ident, $parse:path, $form:literal) => {
+        impl $name {
+            #[doc = concat!("Reads `path`, profile `$VOLCENGINE_PROFILE` or `default`", $form, ".")]
+            pub fn new(path: impl Into<PathBuf>) -> Self {
+                Self {
+                    file: ProfileFile::new(path.into()),
+                }
+            }
+
+            #[doc = concat!("Reads this profile (section)", $form, ", whatever `$VOLCENGINE_PROFILE` says.")]
+            pub fn profile(mut self, name: impl Into<String>) -> Self {
+                self.file.profile = ProfileChoice::Given(name.into());
+                self
+            }
+
+            /// Reads `$VOLCENGINE_PROFILE` through `env` (e.g. a [`crate::ManualEnvironment`]).
+            pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
+                self.file.profile = ProfileChoice::FromEnvironment(env);
+                self
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.file.debug(stringify!($name), f)
+            }
+        }
+
+        impl ProvideCredentials for $name {
+            fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+                ready(self.file.read($parse))
+            }
+        }
+    };
+}
+
 /// `~/.volc/credentials`: INI, read as Python's configparser reads it (the Python SDK's file).
 /// The profile's section holds `access_key_id`, `secret_access_key` and optionally
 /// `session_token`; `key: value` works as `key = value`, keys are case-insensitive, `#` and
 /// `;` start comment lines, and `[DEFAULT]` is inherited. The profile is the one given with
 /// [`ProfileFileCredentials::profile`], else `$VOLCENGINE_PROFILE`, else `default`.
-#[derive(Debug, Clone)]
+///
+/// An absent file, or one without the profile's section, is "not configured": in a
+/// [`CredentialsChain`] the next provider (by default `~/.volc/config`) is asked for the same
+/// profile. A section that is there but unusable (no keys, one without the other, a bad value)
+/// is an error that stops the chain.
+#[derive(Clone)]
 pub struct ProfileFileCredentials {
-    path: PathBuf,
-    profile: ProfileChoice,
+    file: ProfileFile,
 }
 
-impl ProfileFileCredentials {
-    /// Reads `path`, profile `$VOLCENGINE_PROFILE` or `default`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            profile: ProfileChoice::FromEnvironment(Arc::new(SystemEnvironment)),
-        }
-    }
-
-    /// Reads this profile (section), whatever `$VOLCENGINE_PROFILE` says.
-    pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.profile = ProfileChoice::Given(name.into());
-        self
-    }
-
-    /// Reads `$VOLCENGINE_PROFILE` through `env` (e.g. a [`crate::ManualEnvironment`]).
-    pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
-        self.profile = ProfileChoice::FromEnvironment(env);
-        self
-    }
-
-    fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        let profile = self.profile.resolve()?;
-        let (shown, bytes) = read_file(&self.path)?;
-        parse_profile_file_for(&shown, &bytes, &profile)
-    }
-}
-
-impl ProvideCredentials for ProfileFileCredentials {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        ready(self.read())
-    }
-}
+profile_file_provider!(ProfileFileCredentials, parse_profile_file_for, "");
 
 /// `~/.volc/config`, in either form the official tools use: JSON `{"ak": …, "sk": …}` (Go,
 /// Java, Python, PHP SDKs) or `{"VOLC_ACCESSKEY": …, "VOLC_SECRETKEY": …}` (the Node SDK),
 /// which has no profiles; or INI as the `volc` CLI writes it, read like
-/// [`ProfileFileCredentials`] (a profile holding only `region` and the like is "not
-/// configured", and the chain goes on).
-#[derive(Debug, Clone)]
+/// [`ProfileFileCredentials`]. An absent file, a profile without a section there (or any
+/// profile but `default` in the JSON form), or a section holding only `region` and the like is
+/// "not configured", and the chain goes on.
+#[derive(Clone)]
 pub struct ConfigFileCredentials {
-    path: PathBuf,
-    profile: ProfileChoice,
+    file: ProfileFile,
 }
 
-impl ConfigFileCredentials {
-    /// Reads `path`, profile `$VOLCENGINE_PROFILE` or `default` for the INI form.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            profile: ProfileChoice::FromEnvironment(Arc::new(SystemEnvironment)),
-        }
-    }
-
-    /// Reads this profile (section) of the INI form, whatever `$VOLCENGINE_PROFILE` says.
-    pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.profile = ProfileChoice::Given(name.into());
-        self
-    }
-
-    /// Reads `$VOLCENGINE_PROFILE` through `env` (e.g. a [`crate::ManualEnvironment`]).
-    pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
-        self.profile = ProfileChoice::FromEnvironment(env);
-        self
-    }
-
-    fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        let profile = self.profile.resolve()?;
-        let (shown, bytes) = read_file(&self.path)?;
-        parse_config_file_for(&shown, &bytes, &profile)
-    }
-}
-
-impl ProvideCredentials for ConfigFileCredentials {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        ready(self.read())
-    }
-}
+profile_file_provider!(
+    ConfigFileCredentials,
+    parse_config_file_for,
+    " (of the INI form)"
+);
 
 /// Tries providers in order: the first that has credentials wins; one that is configured but
 /// broken stops the chain with its error (it is never skipped silently); when none is
@@ -617,7 +642,9 @@ impl CredentialsChain {
 
     /// The default order: the environment (`VOLCENGINE_*`, then `VOLC_*`), then
     /// `$HOME/.volc/credentials`, then `$HOME/.volc/config` (JSON or INI); in the files, the
-    /// profile named by `$VOLCENGINE_PROFILE`, else `[default]`.
+    /// profile named by `$VOLCENGINE_PROFILE`, else `[default]`. A file without that profile's
+    /// section is passed over for the next one (never another profile's keys instead); when no
+    /// source has it, the error names the profile and each file looked at.
     pub fn default_chain() -> Self {
         Self::from_environment(Arc::new(SystemEnvironment))
     }

@@ -2,14 +2,21 @@
 //! official Python SDK reads `~/.volc/credentials` and how the `volc` CLI's `~/.volc/config`
 //! is written:
 //!
-//! - `[section]` headers; section names are case-sensitive and kept as written;
+//! - lines end with `\n`, `\r\n` or a bare `\r` (Python opens the file with universal
+//!   newlines);
+//! - `[section]` headers, as Python's `\[(?P<header>.+)\]` matches the start of a stripped
+//!   line: the name runs from the first `[` to the last `]` and what follows is ignored
+//!   (`[a] x` is section `a`); a line that does not match (`[x = y`, `[]: v`) is read as
+//!   `key = value` (key `[x`); section names are case-sensitive and kept as written;
 //! - `key = value` and `key: value` (the first `=` or `:` splits); keys are case-insensitive
-//!   (lowercased), keys and values are trimmed; quotes are part of the value, as in Python;
+//!   (lowercased), keys and values are trimmed of what Python's `str.strip` trims (Unicode
+//!   white space and U+001C..U+001F); quotes are part of the value, as in Python;
 //! - whole-line comments starting with `#` or `;` (also indented); no inline comments: `a = b #c`
 //!   has the value `b #c`, as in Python;
 //! - a `[DEFAULT]` section whose keys every section inherits;
-//! - a line indented deeper than its key continues that key's value (kept; a credential that
-//!   spans lines is refused when it is read);
+//! - a line indented deeper (counted in characters) than its key continues that key's value,
+//!   blank lines between kept, as Python does (a credential that spans lines is refused when
+//!   it is read);
 //! - `%%` stands for `%`; any other `%` (Python's `%(name)s` interpolation) is refused when read.
 //!
 //! Errors name the line number and, where it helps, the key, never a line's text: a
@@ -26,8 +33,6 @@ pub(crate) enum IniError {
     EmptyKey { line: usize },
     /// A key before the first `[section]` header.
     KeyBeforeSection { line: usize },
-    /// `[name` without its `]`, or `[]`.
-    BadHeader { line: usize },
     /// A section that appears twice.
     DuplicateSection { line: usize, first: usize },
     /// A key that appears twice in one section (named only when it is a key this crate
@@ -50,10 +55,6 @@ impl std::fmt::Display for IniError {
             Self::KeyBeforeSection { line } => write!(
                 f,
                 "line {line} holds a key before any `[section]` header (add `[default]` above it)"
-            ),
-            Self::BadHeader { line } => write!(
-                f,
-                "line {line} is not a valid `[section]` header (no closing `]`, or no name)"
             ),
             Self::DuplicateSection { line, first } => write!(
                 f,
@@ -83,7 +84,8 @@ impl std::fmt::Display for IniError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub(crate) line: usize,
-    /// The raw value (continuation lines joined with `\n`, `%%` not yet resolved).
+    /// The raw value as Python's `get(raw=True)` returns it: continuation lines (and blank
+    /// lines between them) joined with `\n`, trailing ones dropped, `%%` not yet resolved.
     pub(crate) raw: String,
 }
 
@@ -143,53 +145,104 @@ const KNOWN_KEYS: &[&str] = &[
 /// The name Python's `configparser` gives the section every other one inherits from.
 const DEFAULT_SECTION: &str = "DEFAULT";
 
+/// Whether Python's `str.isspace` (and the `\s` of its `re`) holds for `c`: Unicode white
+/// space and the four separators U+001C..U+001F, which Rust's `char::is_whitespace` leaves out.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// `s` without Python's white space at either end (`str.strip()`).
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// The lines of `text` as Python reads a file opened as text (universal newlines): `\n`,
+/// `\r\n` and a bare `\r` each end a line; a last line without an ending is still a line.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\r', '\n']) {
+            Some(i) => {
+                let next = if s[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                rest = Some(&s[next..]).filter(|r| !r.is_empty());
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s).filter(|s| !s.is_empty())
+            }
+        }
+    })
+}
+
+/// The number of line endings (universal newlines, as [`lines`] splits) in `bytes`.
+pub(crate) fn line_endings(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// The section name of a header line (already stripped), as Python's
+/// `SECTCRE = r"\[(?P<header>.+)\]"` matches it with `re.match`: from the first `[` to the
+/// last `]`, at least one character between; whatever follows that `]` is ignored. `None`
+/// when the line is no header (it is then read as `key = value`, e.g. `[x = y` has the key
+/// `[x`).
+fn header(stripped: &str) -> Option<&str> {
+    let rest = stripped.strip_prefix('[')?;
+    let end = rest.rfind(']')?;
+    Some(&rest[..end]).filter(|name| !name.is_empty())
+}
+
 impl Ini {
-    /// Parses `text` (line endings `\n` or `\r\n`).
+    /// Parses `text` as Python's `configparser` reads a file (line endings `\n`, `\r\n` or
+    /// `\r`).
     pub(crate) fn parse(text: &str) -> Result<Self, IniError> {
         let mut ini = Ini::default();
         // The section being filled (`None` before the first header), and the key whose
         // value a deeper-indented line continues, with that key's indentation.
         let mut current: Option<String> = None;
         let mut open_key: Option<(String, usize)> = None;
-        for (n, line) in text.lines().enumerate() {
+        for (n, line) in lines(text).enumerate() {
             let n = n + 1;
-            let stripped = line.trim();
+            let stripped = py_strip(line);
             if stripped.starts_with('#') || stripped.starts_with(';') {
                 continue;
             }
             if stripped.is_empty() {
-                // A blank line does not end a value in Python (`empty_lines_in_values`), but
-                // adds nothing either unless a continuation follows; keep the key open.
+                // A blank line does not end a value in Python (`empty_lines_in_values`): it
+                // adds an empty line to the open value (dropped again at its end).
+                if let Some((key, _)) = &open_key {
+                    if let Some(entry) = ini
+                        .section_mut(current.as_deref())
+                        .and_then(|m| m.get_mut(key))
+                    {
+                        entry.raw.push('\n');
+                    }
+                }
                 continue;
             }
-            let indent = line.len() - line.trim_start().len();
+            // Python counts indentation in characters (the first non-space's index).
+            let indent = line.chars().take_while(|&c| is_py_space(c)).count();
             if let Some((key, key_indent)) = &open_key {
                 if indent > *key_indent {
-                    let map = match &current {
-                        Some(s) if s == DEFAULT_SECTION => &mut ini.defaults,
-                        Some(s) => match ini.sections.get_mut(s) {
-                            Some(sec) => &mut sec.keys,
-                            None => &mut ini.defaults,
-                        },
-                        None => &mut ini.defaults,
-                    };
-                    if let Some(entry) = map.get_mut(key) {
+                    if let Some(entry) = ini
+                        .section_mut(current.as_deref())
+                        .and_then(|m| m.get_mut(key))
+                    {
                         entry.raw.push('\n');
                         entry.raw.push_str(stripped);
                     }
                     continue;
                 }
             }
-            if let Some(rest) = stripped.strip_prefix('[') {
-                // Python's header pattern is `\[(?P<header>.+)\]`: the name runs to the last `]`.
-                let Some(end) = rest.rfind(']') else {
-                    return Err(IniError::BadHeader { line: n });
-                };
-                // Whatever follows the `]` is ignored, as Python does (`[default] # keys`).
-                let name = &rest[..end];
-                if name.is_empty() {
-                    return Err(IniError::BadHeader { line: n });
-                }
+            if let Some(name) = header(stripped) {
                 if name == DEFAULT_SECTION {
                     // Python lets [DEFAULT] appear again without complaint.
                 } else if let Some(first) = ini.sections.get(name) {
@@ -210,25 +263,17 @@ impl Ini {
                 open_key = None;
                 continue;
             }
+            let Some(map) = ini.section_mut(current.as_deref()) else {
+                return Err(IniError::KeyBeforeSection { line: n });
+            };
             let Some(split) = stripped.find(['=', ':']) else {
                 return Err(IniError::NotKeyValue { line: n });
             };
-            let key = stripped[..split].trim().to_lowercase();
-            let value = stripped[split + 1..].trim();
+            let key = py_strip(&stripped[..split]).to_lowercase();
+            let value = py_strip(&stripped[split + 1..]);
             if key.is_empty() {
                 return Err(IniError::EmptyKey { line: n });
             }
-            let Some(section) = &current else {
-                return Err(IniError::KeyBeforeSection { line: n });
-            };
-            let map = if section == DEFAULT_SECTION {
-                &mut ini.defaults
-            } else {
-                match ini.sections.get_mut(section) {
-                    Some(sec) => &mut sec.keys,
-                    None => return Err(IniError::KeyBeforeSection { line: n }),
-                }
-            };
             if let Some(first) = map.get(&key) {
                 return Err(IniError::DuplicateKey {
                     line: n,
@@ -245,7 +290,27 @@ impl Ini {
             );
             open_key = Some((key, indent));
         }
+        // Python joins a value's lines and strips what trails (the blank lines kept above).
+        for map in ini
+            .sections
+            .values_mut()
+            .map(|s| &mut s.keys)
+            .chain(std::iter::once(&mut ini.defaults))
+        {
+            for entry in map.values_mut() {
+                let kept = entry.raw.trim_end_matches('\n').len();
+                entry.raw.truncate(kept);
+            }
+        }
         Ok(ini)
+    }
+
+    /// The keys of section `name` (`[DEFAULT]`'s for `DEFAULT`); `None` before any header.
+    fn section_mut(&mut self, name: Option<&str>) -> Option<&mut HashMap<String, Entry>> {
+        match name? {
+            DEFAULT_SECTION => Some(&mut self.defaults),
+            s => self.sections.get_mut(s).map(|sec| &mut sec.keys),
+        }
     }
 
     /// Whether `[name]` is in the text (`[DEFAULT]` is not a section, as in Python).
@@ -314,7 +379,8 @@ mod tests {
     #[test]
     fn continuation_lines_are_kept_and_refused_when_read() {
         let ini = Ini::parse("[s]\nk = a\n  b\n\n  c\nnext = 1\n").unwrap();
-        assert_eq!(ini.get("s", "k").unwrap().raw, "a\nb\nc");
+        // Python keeps the blank line inside the value: `get(raw=True)` is "a\nb\n\nc".
+        assert_eq!(ini.get("s", "k").unwrap().raw, "a\nb\n\nc");
         assert_eq!(
             ini.get("s", "k").unwrap().value(),
             Err(ValueError::MultiLine)
@@ -342,7 +408,8 @@ mod tests {
             ("k = v\n", IniError::KeyBeforeSection { line: 1 }),
             ("[s]\njust text\n", IniError::NotKeyValue { line: 2 }),
             ("[s]\n= v\n", IniError::EmptyKey { line: 2 }),
-            ("[s\n", IniError::BadHeader { line: 1 }),
+            ("[s\n", IniError::KeyBeforeSection { line: 1 }),
+            ("[t]\n[s\n", IniError::NotKeyValue { line: 2 }),
             (
                 "[s]\nRegion = 1\nregion = 2\n",
                 IniError::DuplicateKey {
@@ -351,7 +418,7 @@ mod tests {
                     key: Some("region"),
                 },
             ),
-            ("[]\n", IniError::BadHeader { line: 1 }),
+            ("[t]\n[]\n", IniError::NotKeyValue { line: 2 }),
             (
                 "[s]\n[t]\n[s]\n",
                 IniError::DuplicateSection { line: 3, first: 1 },
@@ -368,6 +435,113 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(Ini::parse(text).unwrap_err(), *want, "{text:?}");
         }
+    }
+
+    // The cases below are texts on which this parser and Python 3.11's
+    // `configparser.ConfigParser()` (reading a file, universal newlines) once disagreed; the
+    // expected values are what Python's `get(section, key, raw=True)` returned.
+
+    #[test]
+    fn a_bare_cr_ends_a_line_as_in_python() {
+        let ini = Ini::parse("[s]\r[x: y\rk = v\r").unwrap();
+        assert_eq!(value(&ini, "s", "[x").as_deref(), Some("y"));
+        assert_eq!(value(&ini, "s", "k").as_deref(), Some("v"));
+        let ini = Ini::parse("[prod]\rsession_token: spaced \r\n\t\r").unwrap();
+        assert_eq!(
+            value(&ini, "prod", "session_token").as_deref(),
+            Some("spaced")
+        );
+        let ini = Ini::parse(
+            "[default]\r\n[a] = b\r\n# c\na b\t=\t[s]\r\u{b}more = x\r\n\u{b}access_key_id=AK\r",
+        )
+        .unwrap();
+        assert!(ini.has_section("default") && ini.has_section("a"));
+        assert_eq!(
+            ini.get("a", "a b").unwrap().raw,
+            "[s]\nmore = x\naccess_key_id=AK"
+        );
+        assert_eq!(ini.get("default", "a b"), None);
+        // Line numbers count every kind of ending.
+        assert_eq!(
+            Ini::parse("[s]\rk = v\r\njust text\n").unwrap_err(),
+            IniError::NotKeyValue { line: 3 }
+        );
+        // Before, this text was one line and its first `[`…last `]` one section name.
+        assert_eq!(
+            Ini::parse("[prod]\r[prod] # c\r\n").unwrap_err(),
+            IniError::DuplicateSection { line: 2, first: 1 }
+        );
+    }
+
+    #[test]
+    fn a_blank_line_inside_a_value_is_kept_and_trailing_ones_dropped() {
+        let ini = Ini::parse("[s]\r\nk = a\r\n\r\n  b\r\n\r\n").unwrap();
+        assert_eq!(ini.get("s", "k").unwrap().raw, "a\n\nb");
+    }
+
+    #[test]
+    fn lines_split_as_universal_newlines() {
+        fn split(t: &str) -> Vec<&str> {
+            lines(t).collect()
+        }
+        assert_eq!(split("a\rb\r\nc\nd"), ["a", "b", "c", "d"]);
+        assert_eq!(split("a\r\r\n\n"), ["a", "", ""]);
+        assert_eq!(split("\r"), [""]);
+        assert!(split("").is_empty());
+        assert_eq!(
+            split("a\u{b}b\u{c}c\u{85}d\u{2028}e"),
+            ["a\u{b}b\u{c}c\u{85}d\u{2028}e"]
+        );
+        assert_eq!(line_endings(b"a\rb\r\nc\nd\r"), 4);
+    }
+
+    #[test]
+    fn a_line_starting_with_a_bracket_that_is_no_header_is_a_key_line() {
+        let ini = Ini::parse("[s]\n[x = y\n").unwrap();
+        assert_eq!(value(&ini, "s", "[x").as_deref(), Some("y"));
+        let ini = Ini::parse("[s]\n[] = v\n").unwrap();
+        assert_eq!(value(&ini, "s", "[]").as_deref(), Some("v"));
+        let ini = Ini::parse("[default]\n[k=\u{3000}v\u{3000}\n[#]\r\nsession_token==a=b").unwrap();
+        assert_eq!(value(&ini, "default", "[k").as_deref(), Some("v"));
+        assert_eq!(value(&ini, "#", "session_token").as_deref(), Some("=a=b"));
+        let ini = Ini::parse("[DEFAULT]\r#\r\n[k:AK\r\nregion=:").unwrap();
+        assert_eq!(ini.defaults["[k"].raw, "AK");
+        assert_eq!(ini.defaults["region"].raw, ":");
+        // A header is matched at the start only: `[a] = b` and `[a] trailing` open `[a]`, and
+        // the name runs to the last `]`.
+        let ini = Ini::parse("[a] = b\nk = v\n[]]\nk=w\n[a]b]\n").unwrap();
+        assert_eq!(value(&ini, "a", "k").as_deref(), Some("v"));
+        assert_eq!(value(&ini, "]", "k").as_deref(), Some("w"));
+        assert!(ini.has_section("a]b"));
+        let ini = Ini::parse("[a] trailing\nk = v\n").unwrap();
+        assert_eq!(value(&ini, "a", "k").as_deref(), Some("v"));
+        // Without a delimiter it is refused, as Python refuses it.
+        assert_eq!(
+            Ini::parse("[s]\n[x\n").unwrap_err(),
+            IniError::NotKeyValue { line: 2 }
+        );
+        assert_eq!(
+            Ini::parse("[x = y\n").unwrap_err(),
+            IniError::KeyBeforeSection { line: 1 }
+        );
+    }
+
+    #[test]
+    fn white_space_is_what_python_strips() {
+        // U+001C..U+001F are white space to Python's `str.strip`, not to Rust's `trim`.
+        let ini = Ini::parse("[s]\n\u{1c}k = \u{1c}v\u{1c}\n").unwrap();
+        assert_eq!(value(&ini, "s", "k").as_deref(), Some("v"));
+        let ini = Ini::parse("[prod]\nk\t=\t\u{1c}v\u{1f}\n#\r").unwrap();
+        assert_eq!(value(&ini, "prod", "k").as_deref(), Some("v"));
+        let ini = Ini::parse("[s]\nk = v\n\u{1d}\n").unwrap();
+        assert_eq!(value(&ini, "s", "k").as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn indentation_is_counted_in_characters() {
+        // U+3000 is one character of indentation (three bytes); two spaces are deeper.
+        let ini = Ini::parse("[s]\n\u{3000}k = a\n  b\n").unwrap();
+        assert_eq!(ini.get("s", "k").unwrap().raw, "a\nb");
     }
 
     #[test]

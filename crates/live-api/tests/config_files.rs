@@ -73,9 +73,13 @@ fn what_configparser_accepts_colons_case_comments_default_and_percent() {
     // An empty value overrides [DEFAULT] and means "none".
     assert_eq!(prod.credentials.session_token(), None);
 
-    // Section names are case-sensitive, as in Python.
+    // Section names are case-sensitive, as in Python: [Prod] is not there, so this file does
+    // not configure it (a chain asks the next file).
     let e = creds("credentials.configparser.ini", "Prod").unwrap_err();
-    assert_eq!(reason(&e), "it has no [Prod] section");
+    assert_eq!(
+        e.to_string(),
+        "no credentials found; looked at credentials.configparser.ini (no [Prod] section)"
+    );
 }
 
 #[test]
@@ -99,7 +103,12 @@ fn the_config_file_as_json_for_the_sdks_and_as_ini_for_the_cli() {
     assert!(e.is_not_configured(), "{e}");
     assert_eq!(
         e.to_string(),
-        "no credentials found; looked at config.cli.ini [default]"
+        "no credentials found; looked at config.cli.ini ([default] holds no credentials)"
+    );
+    let e = config("config.cli.ini", "staging").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "no credentials found; looked at config.cli.ini (no [staging] section)"
     );
 
     // Keys in the INI config are read like the credentials file's.
@@ -129,7 +138,7 @@ fn what_is_not_supported_is_a_clear_error_naming_the_line_never_the_text() {
         "line 1 holds a key before any `[section]` header (add `[default]` above it)"
     );
     let e = creds("credentials.python-sdk.ini", "prod").unwrap_err();
-    assert_eq!(reason(&e), "it has no [prod] section");
+    assert!(e.is_not_configured(), "{e}");
 }
 
 #[tokio::test]
@@ -173,13 +182,34 @@ struct Home(PathBuf);
 
 impl Home {
     fn with_credentials(fixture_name: &str) -> Self {
+        let home = Self::empty(fixture_name);
+        std::fs::copy(fixture(fixture_name), home.0.join(".volc/credentials")).unwrap();
+        home
+    }
+
+    /// An empty `~/.volc` in a directory named after `name` (unique per test).
+    fn empty(name: &str) -> Self {
         let p = std::env::temp_dir().join(format!(
-            "live-api-config-files-{}-{fixture_name}",
+            "live-api-config-files-{}-{name}",
             std::process::id()
         ));
+        let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(p.join(".volc")).unwrap();
-        std::fs::copy(fixture(fixture_name), p.join(".volc/credentials")).unwrap();
         Self(p)
+    }
+
+    fn write(&self, file: &str, text: &str) -> &Self {
+        std::fs::write(self.0.join(".volc").join(file), text).unwrap();
+        self
+    }
+
+    /// The default chain under this home with an empty environment, for `profile`.
+    fn chain(&self, profile: &str) -> CredentialsChain {
+        CredentialsChain::for_env_home_and_profile(
+            env(&[]),
+            Some(self.0.clone()),
+            Some(profile.to_owned()),
+        )
     }
 }
 
@@ -204,7 +234,8 @@ async fn the_chain_and_the_client_read_the_chosen_profile() {
         Some("default".into()),
     );
     assert_eq!(ak(&chain.provide().await.unwrap()), "AKLTcolon");
-    // A chosen profile that is not in the file is an error, not a silent fallback.
+    // A chosen profile that is in no file is an error naming it and each file, never a
+    // silent fallback to another profile.
     let err = CredentialsChain::from_environment_with_profile(
         env(&[("HOME", home_str)]),
         Some("staging".into()),
@@ -212,10 +243,16 @@ async fn the_chain_and_the_client_read_the_chosen_profile() {
     .provide()
     .await
     .unwrap_err();
-    assert!(!err.is_not_configured(), "{err}");
-    assert!(
-        err.to_string().ends_with("it has no [staging] section"),
-        "{err}"
+    assert!(err.is_not_configured(), "{err}");
+    let volc = home.0.join(".volc");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no credentials found; looked at $VOLCENGINE_ACCESS_KEY/$VOLCENGINE_SECRET_KEY, \
+             $VOLC_ACCESSKEY/$VOLC_SECRETKEY, {} (no [staging] section), {} (no such file)",
+            volc.join("credentials").display(),
+            volc.join("config").display()
+        )
     );
 
     // The builder's profile reaches the default chain: the request is signed with its key.
@@ -234,4 +271,158 @@ async fn the_chain_and_the_client_read_the_chosen_profile() {
     let requests = canned.requests();
     let auth = requests[0].headers()["authorization"].to_str().unwrap();
     assert!(auth.contains("Credential=AKLTprod/"), "signed with {auth}");
+}
+
+const PROD_SECRET: &str = "cHJvZHNlY3JldA-must-not-leak";
+
+#[tokio::test]
+async fn a_profile_missing_from_the_credentials_file_is_read_from_the_ini_config() {
+    let home = Home::empty("missing-profile-to-config");
+    home.write(
+        "credentials",
+        "[default]\naccess_key_id = AKLTdefault\nsecret_access_key = ZGVmYXVsdA-must-not-leak\n",
+    )
+    .write(
+        "config",
+        &format!(
+            "[default]\nregion = cn-beijing\n\n[prod]\nregion = cn-shanghai\n\
+             access_key_id = AKLTprodconfig\nsecret_access_key = {PROD_SECRET}\n"
+        ),
+    );
+    let c = home.chain("prod").provide().await.unwrap();
+    assert_eq!(ak(&c), "AKLTprodconfig");
+    assert_eq!(c.credentials.secret_key(), PROD_SECRET);
+    // The same through $VOLCENGINE_PROFILE.
+    let chain = CredentialsChain::for_env_and_home(
+        env(&[("VOLCENGINE_PROFILE", "prod")]),
+        Some(home.0.clone()),
+    );
+    assert_eq!(ak(&chain.provide().await.unwrap()), "AKLTprodconfig");
+    // `default` is still read from the credentials file first.
+    assert_eq!(
+        ak(&home.chain("default").provide().await.unwrap()),
+        "AKLTdefault"
+    );
+}
+
+#[tokio::test]
+async fn a_profile_in_neither_file_names_the_profile_and_both_files() {
+    let home = Home::empty("profile-in-neither");
+    let secret = "ZGVmYXVsdA-must-not-leak";
+    home.write(
+        "credentials",
+        &format!("[default]\naccess_key_id = AKLTdefault\nsecret_access_key = {secret}\n"),
+    )
+    .write(
+        "config",
+        &format!(
+            "[default]\naccess_key_id = AKLTcfg\nsecret_access_key = {secret}\n[dev]\nregion = r\n"
+        ),
+    );
+    let volc = home.0.join(".volc");
+    let (creds_shown, config_shown) = (
+        volc.join("credentials").display().to_string(),
+        volc.join("config").display().to_string(),
+    );
+    let err = home.chain("staging").provide().await.unwrap_err();
+    let CredentialsError::NotConfigured { looked_at } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        looked_at[2..],
+        [
+            format!("{creds_shown} (no [staging] section)"),
+            format!("{config_shown} (no [staging] section)"),
+        ]
+    );
+    assert!(!err.to_string().contains(secret), "{err}");
+    // A section there without keys is named as such.
+    let err = home.chain("dev").provide().await.unwrap_err();
+    assert!(
+        err.to_string().ends_with(&format!(
+            "{creds_shown} (no [dev] section), {config_shown} ([dev] holds no credentials)"
+        )),
+        "{err}"
+    );
+    // The JSON config holds the default profile only: never its keys for another profile.
+    home.write("config", &format!(r#"{{"ak":"AKLTjson","sk":"{secret}"}}"#));
+    let err = home.chain("staging").provide().await.unwrap_err();
+    assert!(err.is_not_configured(), "{err}");
+    assert!(
+        err.to_string().ends_with(&format!(
+            "{config_shown} (no [staging] section: the JSON form has no profiles)"
+        )),
+        "{err}"
+    );
+    assert!(!err.to_string().contains(secret), "{err}");
+}
+
+#[tokio::test]
+async fn a_profile_present_but_broken_in_the_credentials_file_stops_the_chain() {
+    let home = Home::empty("present-but-broken");
+    home.write(
+        "config",
+        &format!("[prod]\naccess_key_id = AKLTprodconfig\nsecret_access_key = {PROD_SECRET}\n"),
+    );
+    let creds_shown = home.0.join(".volc/credentials").display().to_string();
+    for (text, why) in [
+        (
+            "[prod]\naccess_key_id = AKLTprod\n".to_owned(),
+            "[prod] has access_key_id but no secret_access_key",
+        ),
+        (
+            format!("[prod]\nsecret_access_key = {PROD_SECRET}\n"),
+            "[prod] has secret_access_key but no access_key_id",
+        ),
+        (
+            "[prod]\nregion = cn-shanghai\n".to_owned(),
+            "[prod] has no access_key_id and no secret_access_key",
+        ),
+        (
+            format!("[prod]\naccess_key_id = AKLTprod\nsecret_access_key = {PROD_SECRET}%\n"),
+            "line 3, secret_access_key: it holds a `%` that is not `%%` (write a literal `%` as `%%`, as Python's configparser reads it)",
+        ),
+    ] {
+        home.write("credentials", &text);
+        let err = home.chain("prod").provide().await.unwrap_err();
+        assert!(!err.is_not_configured(), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("credentials in {creds_shown} are unusable: {why}")
+        );
+        assert!(!err.to_string().contains(PROD_SECRET), "{err}");
+    }
+}
+
+#[test]
+fn the_file_providers_debug_shows_path_and_profile_only() {
+    let p = ProfileFileCredentials::new("/h/.volc/credentials").profile("prod");
+    assert_eq!(
+        format!("{p:?}"),
+        r#"ProfileFileCredentials { path: "/h/.volc/credentials", profile: "prod" }"#
+    );
+    let c = ConfigFileCredentials::new("/h/.volc/config").with_environment(env(&[]));
+    assert_eq!(
+        format!("{c:?}"),
+        r#"ConfigFileCredentials { path: "/h/.volc/config", profile: $VOLCENGINE_PROFILE or "default" }"#
+    );
+}
+
+#[test]
+fn a_file_with_bare_cr_line_endings_is_read_and_its_lines_counted() {
+    let c = parse_profile_file_for(
+        "old-mac",
+        b"[default]\raccess_key_id = AKLTcr\rsecret_access_key = Y3I=\r",
+        "default",
+    )
+    .unwrap();
+    assert_eq!(ak(&c), "AKLTcr");
+    assert_eq!(c.credentials.secret_key(), "Y3I=");
+    let e = parse_profile_file_for(
+        "old-mac",
+        b"[default]\r\naccess_key_id = AK\rsecret_access_key = \xff\r",
+        "default",
+    )
+    .unwrap_err();
+    assert_eq!(reason(&e), "line 3 is not UTF-8 text");
 }

@@ -426,6 +426,7 @@ async fn profile_chooses_the_credentials_section() {
     let e = emulator(EmulatorConfig::new()).await;
     let url = e.base_url();
     let home = std::env::temp_dir().join(format!("volc-live-cli-profile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(home.join(".volc")).unwrap();
     std::fs::write(
         home.join(".volc/credentials"),
@@ -465,10 +466,35 @@ async fn profile_chooses_the_credentials_section() {
     );
     // The flag wins over the variable.
     assert_eq!(run(Some("default"), Some("demo")).status.code(), Some(1));
-    // A profile that is not in the file: a credentials error (4) naming it.
+    // A profile that is in neither file: a credentials error (4) naming it and both files.
     let out = run(Some("staging"), None);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("it has no [staging] section"), "{stderr}");
+    let volc = home.join(".volc");
+    for looked_at in [
+        format!(
+            "{} (no [staging] section)",
+            volc.join("credentials").display()
+        ),
+        format!("{} (no such file)", volc.join("config").display()),
+    ] {
+        assert!(stderr.contains(&looked_at), "{stderr}");
+    }
+    assert!(!stderr.contains(DEMO_SECRET_KEY), "{stderr}");
+    // A profile missing from ~/.volc/credentials is read from an INI ~/.volc/config.
+    std::fs::write(
+        volc.join("config"),
+        format!(
+            "[default]\nregion = cn-north-1\n\n[staging]\naccess_key_id = {DEMO_ACCESS_KEY_ID}\n\
+             secret_access_key = {DEMO_SECRET_KEY}\n"
+        ),
+    )
+    .unwrap();
+    let out = run(Some("staging"), None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&home);
 }
