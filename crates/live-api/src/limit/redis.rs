@@ -352,7 +352,7 @@ impl RedisRateLimiter {
                     return Err(NoPermit::new(Duration::from_micros(wait_us)))
                 }
                 Some(Err(())) => return Err(NoPermit::new(left)),
-                None => return Ok(waited + s.local.acquire(key, left).await?),
+                None => return Ok(waited + s.local.acquire(key, remaining()).await?),
             }
         }
     }
