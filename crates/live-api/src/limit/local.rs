@@ -141,6 +141,23 @@ impl LocalRateLimiter {
             .map_or(0, Gcra::blocked_until)
     }
 
+    /// After a caller waited for its slot: a throttling answer that came meanwhile holds it
+    /// too, so it takes a slot after the `Retry-After`, within `left` (what is left of its
+    /// wait). `Ok(how much longer it waited)` (zero when nothing holds it), or the refusal.
+    pub(crate) async fn wait_out_throttling(
+        &self,
+        key: RateKey<'_>,
+        left: Duration,
+    ) -> Result<Duration, NoPermit> {
+        let mut waited = Duration::ZERO;
+        while self.blocked_until(key) > self.now() {
+            let wait = self.reserve(key, left.saturating_sub(waited))?;
+            self.env.sleep(wait).await;
+            waited += wait;
+        }
+        Ok(waited)
+    }
+
     /// Learns from `feedback` for `key`, at once.
     pub(crate) fn learn(&self, key: RateKey<'_>, feedback: Feedback) {
         let Feedback::Throttled { retry_after } = feedback else {
@@ -165,19 +182,12 @@ impl RateLimiter for LocalRateLimiter {
     ) -> LiveFuture<'a, Result<Duration, NoPermit>> {
         let reserved = self.reserve(key, max_wait);
         Box::pin(async move {
-            let mut waited = reserved?;
+            let waited = reserved?;
             if !waited.is_zero() {
                 self.env.sleep(waited).await;
             }
-            // A throttling answer that came while this caller slept holds it too: it takes a
-            // slot after the `Retry-After`, within what is left of its wait.
-            while self.blocked_until(key) > self.now() {
-                let left = max_wait.saturating_sub(waited);
-                let wait = self.reserve(key, left)?;
-                self.env.sleep(wait).await;
-                waited += wait;
-            }
-            Ok(waited)
+            let left = max_wait.saturating_sub(waited);
+            Ok(waited + self.wait_out_throttling(key, left).await?)
         })
     }
 

@@ -23,9 +23,12 @@
 //! On a throttling answer (HTTP 429 or `FlowLimitExceeded`):
 //!
 //! 1. no slot is given before `Retry-After` has passed (1 s when the answer names none; at most
-//!    60 s), for every caller of that key and action; with the local limiter, a caller that
-//!    was given a slot before the answer came, and is still waiting for it, takes a new one
-//!    after the `Retry-After` (within its own deadline);
+//!    60 s), for every caller of that key and action: a caller that was given a slot before
+//!    the answer came, and is still waiting for it, takes a new one after the `Retry-After`
+//!    (within its own deadline). With the local limiter, that is an answer this limiter
+//!    learned of; with the Redis limiter, one that any process sharing the budget did (a
+//!    caller that waited for its slot asks Redis, once its slot comes, whether a
+//!    `Retry-After` holds the key now);
 //! 2. the rate is halved (at most once per throttling episode: answers that arrive while an
 //!    earlier `Retry-After`, or the second after it began, still holds count as the same
 //!    episode, so `Retry-After: 0` cuts once too), down to 1/16 of the limit;

@@ -16,19 +16,29 @@ use crate::error::{ErrorKind, LiveError};
 
 /// The GCRA of `limit::gcra` in Lua, on Redis's clock (`TIME`, microseconds), atomic.
 ///
-/// `KEYS[1]`: the key's hash. `ARGV`: mode (`acquire` or `throttle`), the base interval (µs),
-/// the longest wait (`acquire`) or the `Retry-After` (`throttle`) in µs, and the TTL floor (ms).
-/// Returns `{1, wait}` for a permit `wait` µs away, `{0, wait}` for a refusal.
+/// `KEYS[1]`: the key's hash (fields `tat`: the next free slot, `f`: the rate as a fraction of
+/// the limit, `rf`: when it recovers from, `bu`: the end of the last `Retry-After`; times in µs
+/// on Redis's clock). `ARGV`: mode (`acquire`, `throttle` or `blocked`), the base interval
+/// (µs), the longest wait (`acquire`) or the `Retry-After` (`throttle`) in µs, and the TTL
+/// floor (ms). `acquire` returns `{1, wait}` for a permit `wait` µs away, `{0, wait}` for a
+/// refusal; `throttle` returns `{1, 0}`; `blocked` writes nothing and returns `{1, left}` while
+/// a `Retry-After` holds the key (`left` µs more), else `{0, 0}`.
 const SCRIPT: &str = r#"
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if ARGV[1] == 'blocked' then
+  local bu = tonumber(redis.call('HGET', KEYS[1], 'bu')) or 0
+  if bu > now then return {1, bu - now} end
+  return {0, 0}
+end
 local base = tonumber(ARGV[2])
 local arg = tonumber(ARGV[3])
-local s = redis.call('HMGET', KEYS[1], 'tat', 'f', 'rf')
+local s = redis.call('HMGET', KEYS[1], 'tat', 'f', 'rf', 'bu')
 local tat = tonumber(s[1]) or 0
 local f = tonumber(s[2]) or 1
 local rf = tonumber(s[3]) or 0
+local bu = tonumber(s[4]) or 0
 local function frac(at)
   if at <= rf or f >= 1 then return math.min(f, 1) end
   return math.min(1, f + 0.1 * (at - rf) / 1000000)
@@ -43,11 +53,12 @@ if ARGV[1] == 'acquire' then
 else
   local blocked = now + arg
   tat = math.max(tat, blocked)
+  bu = math.max(bu, blocked)
   if now >= rf then f = math.max(frac(now) * 0.5, 1 / 16) end
   rf = math.max(rf, now + math.max(arg, 1000000))
   result = {1, 0}
 end
-redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', tat), 'f', tostring(f), 'rf', string.format('%.0f', rf))
+redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', tat), 'f', tostring(f), 'rf', string.format('%.0f', rf), 'bu', string.format('%.0f', bu))
 redis.call('PEXPIRE', KEYS[1], math.ceil((math.max(tat, rf) - now) / 1000) + tonumber(ARGV[4]))
 return result
 "#;
@@ -151,13 +162,18 @@ impl RedisRateLimiterBuilder {
 /// - Keys: `volc-live:pace:` and the first 32 hex digits of SHA-256(access key id, action);
 ///   the access key id itself is not written to Redis. Each key expires a minute after its
 ///   last reserved slot.
-/// - A throttling answer seen by any process slows down every process.
+/// - A throttling answer seen by any process slows down every process. A caller that waited
+///   for its slot asks Redis, when the slot comes, whether a `Retry-After` holds the key now
+///   (one more atomic call of the same script, which writes nothing); if so, it takes a new
+///   slot after it, within what is left of its wait, or is refused. A caller given a slot at
+///   once does not ask: its slot came after any `Retry-After` Redis knew of.
 /// - When Redis cannot be reached or does not answer within [`timeout`](RedisRateLimiterBuilder::timeout),
 ///   the call is paced by a [`LocalRateLimiter`] at the same limits (it goes on from the last
 ///   slot Redis gave this process, so the switch makes no burst), a warning is logged once
 ///   per outage (tracing, target `live_api::limit`), and Redis is tried again after
 ///   [`retry_redis_after`](RedisRateLimiterBuilder::retry_redis_after). No call waits past its
-///   deadline for Redis.
+///   deadline for Redis. When Redis fails when asked whether a `Retry-After` holds the key,
+///   only the throttling answers this process saw are known: those hold the caller.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -286,6 +302,61 @@ impl RedisRateLimiter {
         Ok((granted == 1, u64::try_from(wait).unwrap_or(0)))
     }
 
+    /// After a caller slept until its slot: while a throttling answer seen by any process
+    /// holds `key` (Redis is asked, on its clock), takes a new slot, after the `Retry-After`,
+    /// within what is left of `max_wait` since `started`. When Redis fails or the time left
+    /// runs out before it answers, this process's own state decides, as when pacing locally.
+    /// `Ok(how much longer it waited)`, or the refusal.
+    async fn wait_out_throttling(
+        &self,
+        key: RateKey<'_>,
+        base: u64,
+        max_wait: Duration,
+        started: Instant,
+    ) -> Result<Duration, NoPermit> {
+        let s = &*self.shared;
+        let remaining =
+            || max_wait.saturating_sub(s.env.monotonic().saturating_duration_since(started));
+        let mut waited = Duration::ZERO;
+        loop {
+            let check = remaining();
+            let ask_redis = !check.is_zero() && self.redis_usable();
+            let answer = if ask_redis {
+                self.bounded(self.run(key, "blocked", base, Duration::ZERO), check)
+                    .await
+            } else {
+                None
+            };
+            match answer {
+                Some(Ok((true, _))) => {}
+                Some(Ok((false, _))) => return Ok(waited),
+                Some(Err(())) | None => {
+                    return Ok(waited + s.local.wait_out_throttling(key, remaining()).await?)
+                }
+            }
+            let left = remaining();
+            match self
+                .bounded(self.run(key, "acquire", base, left), left)
+                .await
+            {
+                Some(Ok((true, wait_us))) => {
+                    let wait = Duration::from_micros(wait_us);
+                    s.local.note_granted(key, wait);
+                    if wait.is_zero() {
+                        return Ok(waited);
+                    }
+                    s.env.sleep(wait).await;
+                    waited += wait;
+                }
+                Some(Ok((false, wait_us))) => {
+                    return Err(NoPermit::new(Duration::from_micros(wait_us)))
+                }
+                Some(Err(())) => return Err(NoPermit::new(left)),
+                None => return Ok(waited + s.local.acquire(key, remaining()).await?),
+            }
+        }
+    }
+
     fn redis_usable(&self) -> bool {
         !self.is_degraded()
     }
@@ -369,10 +440,15 @@ impl RateLimiter for RedisRateLimiter {
                         let wait = Duration::from_micros(wait_us);
                         // Kept in step, so that local pacing goes on from here if Redis fails.
                         s.local.note_granted(key, wait);
-                        if !wait.is_zero() {
-                            s.env.sleep(wait).await;
+                        if wait.is_zero() {
+                            // Just given, so after any `Retry-After`.
+                            return Ok(wait);
                         }
-                        return Ok(wait);
+                        s.env.sleep(wait).await;
+                        let more = self
+                            .wait_out_throttling(key, base, max_wait, started)
+                            .await?;
+                        return Ok(wait + more);
                     }
                     Some(Ok((false, wait_us))) => {
                         return Err(NoPermit::new(Duration::from_micros(wait_us)))
