@@ -126,8 +126,16 @@ impl RedisRateLimiterBuilder {
 
     /// The limiter. Nothing is connected yet: the first call connects, and an unreachable
     /// Redis only means local pacing. Fails for a URL that is not `redis://HOST[:PORT][/DB]`
-    /// (or `rediss://`, `redis+unix://`); the error never repeats a password.
+    /// (or `redis+unix:///PATH`); the error never repeats a password. TLS (`rediss://`) is
+    /// not built in: the error says so (reach a TLS-only Redis through a local TLS tunnel).
     pub fn build(self) -> Result<RedisRateLimiter, LiveError> {
+        if self.url.trim_start().starts_with("rediss://") {
+            return Err(LiveError::from(ErrorKind::Config(format!(
+                "the Redis URL {} asks for TLS (rediss://), which this build does not support: \
+                 give redis://HOST[:PORT][/DB], through a local TLS tunnel if the Redis is TLS-only",
+                redact(&self.url)
+            ))));
+        }
         let client = redis::Client::open(self.url.as_str()).map_err(|_| {
             LiveError::from(ErrorKind::Config(format!(
                 "the Redis URL {} is not usable: give redis://HOST[:PORT][/DB]",
@@ -217,11 +225,28 @@ impl fmt::Debug for RedisRateLimiter {
 /// `redis://HOST:PORT/DB` (or a socket's path) without user name, password or query: the
 /// redis crate also reads a password from the query (`redis+unix:///s.sock?pass=…`).
 fn redact(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-    let shown: String = rest.chars().take(200).collect();
-    format!("{scheme}://{shown}")
+    // Only what a URL parser found to be the host, port and path is shown: a text that does
+    // not parse may hold its password anywhere (`redis://u:pw?x@host`, `redis://:p/w@host`).
+    match url::Url::parse(url) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or_default();
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let shown: String = format!("{}://{host}{port}{}", u.scheme(), u.path())
+                .chars()
+                .take(200)
+                .collect();
+            shown
+        }
+        Err(_) => {
+            let scheme = url.split_once("://").map_or("redis", |(s, _)| s);
+            let scheme: String = scheme
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                .take(16)
+                .collect();
+            format!("{scheme}://… (not a URL)")
+        }
+    }
 }
 
 impl RedisRateLimiter {
@@ -501,6 +526,22 @@ mod tests {
         );
         assert_eq!(redact("redis://h:1/0?password=hunter2#x"), "redis://h:1/0");
         assert_eq!(redact("redis://h/0#pass=hunter2@evil"), "redis://h/0");
+        // A password holding `?`, `#` or `/` before the `@`: the text is not shown at all
+        // unless it parses, and then only its host, port and path.
+        for url in [
+            "redis://admin:hunter2?x@127.0.0.1:1/0",
+            "redis://admin:hunter2#x@127.0.0.1:1/0",
+            "redis://:hunter2/x@127.0.0.1:1/0",
+            "redis://:hunter2%@127.0.0.1:1/0",
+            "redis://ad min:hunter2@h",
+        ] {
+            let shown = redact(url);
+            assert!(!shown.contains("hunter2"), "{url}: {shown}");
+            assert!(shown.starts_with("redis://"), "{url}: {shown}");
+            if let Err(e) = RedisRateLimiter::new(url) {
+                assert!(!format!("{e} {e:?}").contains("hunter2"), "{url}");
+            }
+        }
         for url in [
             "redis+unix:///run/r.sock?db=1&pass=hunter2",
             "rediss://user:hunter2@127.0.0.1:1/0?insecure",
@@ -511,6 +552,9 @@ mod tests {
                 assert!(!format!("{e} {e:?}").contains("hunter2"), "{url}");
             }
         }
+        let err = RedisRateLimiter::new("rediss://:hunter2@127.0.0.1:6380/0").unwrap_err();
+        assert!(err.to_string().contains("TLS (rediss://)"), "{err}");
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
         let err = RedisRateLimiter::new("http://:hunter2@x").unwrap_err();
         assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
         let ok = RedisRateLimiter::new("redis://:hunter2@127.0.0.1:1/0").unwrap();
