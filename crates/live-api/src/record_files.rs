@@ -442,13 +442,8 @@ fn task_span(
     let end = match &task.status {
         TaskStatus::NotStarted => return None,
         TaskStatus::Finished | TaskStatus::Stopped => task.parse_end_time().unwrap_or(now),
-        TaskStatus::Recording => task
-            .parse_end_time()
-            .ok()
-            .filter(|e| *e <= now)
-            .unwrap_or(now),
         TaskStatus::Unknown(_) if start > now => return None,
-        TaskStatus::Unknown(_) => task
+        TaskStatus::Recording | TaskStatus::Unknown(_) => task
             .parse_end_time()
             .ok()
             .filter(|e| *e <= now)
