@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use live_model::{
-    DescribeRecordTaskFileHistoryRequest, GetPullRecordTaskRequest, Pagination, PullRecordTask,
-    RecordFile, RecordStorage, ResponseMetadata, TaskStatus, ValidationError, MAX_FILE_WINDOW,
+    DecodeError, DescribeRecordTaskFileHistoryRequest, GetPullRecordTaskRequest, Pagination,
+    PullRecordTask, RecordFile, RecordStorage, ResponseMetadata, TaskStatus, MAX_FILE_WINDOW,
 };
 use time::OffsetDateTime;
 
@@ -223,9 +223,14 @@ impl From<&String> for TaskRef {
 /// `DateFrom` before the start.
 pub const TASK_WINDOW_LEAD: Duration = Duration::from_secs(60);
 
-/// The windows, each at most 7 days long, that cover `from`..=`to`; at least one. Each starts
-/// where the previous one ends, so that a file starting on a boundary is found whether the
-/// service counts `DateTo` in or out (the files of a task are kept once each).
+/// The windows, each at most 7 days long, that cover `from`..=`to`; at least one.
+///
+/// Their ends are whole seconds, as `DateFrom` and `DateTo` are: `from` is rounded down and
+/// `to` up to the second, so every window is at least a second long (a span under a second,
+/// or of no length, is one window of a second) and none is lost to a fraction. Each window
+/// starts where the previous one ends, so that a file starting on a boundary is found whether
+/// the service counts `DateFrom` and `DateTo` in or out (the emulator counts both in; the
+/// files of a task are kept once each).
 ///
 /// ```
 /// use live_api::file_windows;
@@ -245,6 +250,12 @@ pub fn file_windows(
     to: OffsetDateTime,
 ) -> Vec<(OffsetDateTime, OffsetDateTime)> {
     let week = time::Duration::try_from(MAX_FILE_WINDOW).unwrap_or(time::Duration::WEEK);
+    let from = whole_second(from);
+    // Rounded up; at the end of the representable range, down.
+    let to = match whole_second(to) {
+        t if t == to => t,
+        t => t.checked_add(time::Duration::SECOND).unwrap_or(t),
+    };
     let mut windows = Vec::new();
     let mut start = from;
     loop {
@@ -261,6 +272,11 @@ pub fn file_windows(
         }
         start = end;
     }
+}
+
+/// `t` without its fraction of a second.
+fn whole_second(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
 }
 
 /// The most 7-day windows [`LiveClient::record_files_of`] asks for one task: 530, about ten
@@ -382,8 +398,58 @@ impl TaskFiles {
     }
 }
 
-fn invalid(field: &'static str, rule: &str) -> LiveError {
-    LiveError::from(ErrorKind::InvalidInput(ValidationError::new(field, rule)))
+/// Which answer the task came from, for an error about it.
+#[derive(Debug, Clone)]
+struct Origin {
+    action: &'static str,
+    request_id: Option<String>,
+    attempts: u32,
+}
+
+impl Origin {
+    /// A task the caller passed in, as Get or List returned it: nothing was sent for it here.
+    fn given() -> Self {
+        Origin {
+            action: "GetPullRecordTask/ListPullRecordTask",
+            request_id: None,
+            attempts: 0,
+        }
+    }
+}
+
+/// The server's task cannot be used to look for its files (a time that does not read, no app
+/// or stream, a span too long): an answer the client cannot use, [`ErrorKind::Decode`] as for
+/// a success whose body does not fit the model; not the caller's input. The status is 200:
+/// the answer was a success (its exact 2xx status is not kept with the task).
+fn unusable(origin: &Origin, message: String) -> LiveError {
+    let e = DecodeError::new(origin.action, message, origin.request_id.clone(), 200);
+    LiveError::from(ErrorKind::Decode(e)).with_attempts(origin.attempts)
+}
+
+/// The span whose files are the task's, or `None` when it cannot have files yet.
+///
+/// A task that has ended (finished or stopped) spans its own times, start to end, whatever the
+/// client's clock says (an ended task without an end time ends at `now`). A task still
+/// recording spans its start to `now` (to its end when that has passed): `start..start` when
+/// the client's clock is behind its start, which still holds the file starting at it
+/// ([`RecordFile::overlaps`]). A task not started has none, nor one of another status whose
+/// start is ahead of `now`.
+fn task_span(
+    task: &PullRecordTask,
+    start: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    let end = match &task.status {
+        TaskStatus::NotStarted => return None,
+        TaskStatus::Finished | TaskStatus::Stopped => task.parse_end_time().unwrap_or(now),
+        TaskStatus::Unknown(_) if start > now => return None,
+        TaskStatus::Recording | TaskStatus::Unknown(_) => task
+            .parse_end_time()
+            .ok()
+            .filter(|e| *e <= now)
+            .unwrap_or(now),
+    };
+    Some((start, end.max(start)))
 }
 
 /// The plan for `task`, or `None` when it cannot have files yet.
@@ -393,49 +459,45 @@ fn plan(
     storage: Option<RecordStorage>,
     page_size: u32,
     now: OffsetDateTime,
+    origin: &Origin,
 ) -> Result<Option<Plan>, LiveError> {
     if task.status == TaskStatus::NotStarted {
         return Ok(None);
     }
-    let start = task.parse_start_time().map_err(|_| {
-        invalid(
-            "StartTime",
-            "the task's start time is not an RFC 3339 time, so its files cannot be looked for",
+    let start = task.parse_start_time().map_err(|e| {
+        unusable(
+            origin,
+            format!("the task's {e}, so its files cannot be looked for"),
         )
     })?;
-    if start > now && task.status != TaskStatus::Recording {
+    let Some((start, end)) = task_span(task, start, now) else {
         return Ok(None);
-    }
-    // The end: the task's end when it has one and it has passed; else now.
-    let end = task
-        .parse_end_time()
-        .ok()
-        .filter(|e| *e <= now)
-        .unwrap_or(now)
-        .max(start);
+    };
     let lead = time::Duration::try_from(TASK_WINDOW_LEAD).unwrap_or(time::Duration::MINUTE);
     let from = start.checked_sub(lead).unwrap_or(start);
     let weeks = (end - from).whole_weeks();
     if weeks >= MAX_TASK_WINDOWS {
-        return Err(invalid(
-            "StartTime",
-            &format!(
-                "the task's span from its start time is {weeks} weeks, more than the {MAX_TASK_WINDOWS} \
-                 7-day windows asked for one task; list its files by window instead"
+        return Err(unusable(
+            origin,
+            format!(
+                "the task's span from its StartTime {:?} is {weeks} weeks, more than the \
+                 {MAX_TASK_WINDOWS} 7-day windows asked for one task; list its files by window \
+                 instead",
+                task.start_time
             ),
         ));
     }
     // Without an app and a stream the query would match other streams' files.
     if task.app.is_empty() {
-        return Err(invalid(
-            "App",
-            "the task has no app, so its files cannot be told from other streams' files",
+        return Err(unusable(
+            origin,
+            "the task has no App, so its files cannot be told from other streams' files".into(),
         ));
     }
     if stream.is_empty() {
-        return Err(invalid(
-            "Stream",
-            "the task has no stream, so its files cannot be told from other streams' files",
+        return Err(unusable(
+            origin,
+            "the task has no Stream, so its files cannot be told from other streams' files".into(),
         ));
     }
     let vhost = if task.vhost.is_empty() {
@@ -466,14 +528,17 @@ async fn resolve(
     storage: Option<RecordStorage>,
     page_size: u32,
 ) -> Result<Step, LiveError> {
-    let task = match source {
-        TaskRef::Task(t) => *t,
+    let (task, origin) = match source {
+        TaskRef::Task(t) => (*t, Origin::given()),
         TaskRef::Id(id) => {
-            client
-                .call(&GetPullRecordTaskRequest::new(id))
-                .await?
-                .result
-                .task
+            let got = client.call(&GetPullRecordTaskRequest::new(id)).await?;
+            let request_id = got.metadata.request_id;
+            let origin = Origin {
+                action: "GetPullRecordTask",
+                request_id: (!request_id.is_empty()).then_some(request_id),
+                attempts: 1,
+            };
+            (got.result.task, origin)
         }
     };
     let stream = match &task.stream {
@@ -495,15 +560,17 @@ async fn resolve(
                 }
             }
             found.ok_or_else(|| {
-                invalid(
-                    "Stream",
-                    "the task has no stream and ListPullRecordTask does not list it",
+                unusable(
+                    &origin,
+                    "the task has no Stream and ListPullRecordTask does not list it, so its \
+                     files cannot be told from other streams' files"
+                        .into(),
                 )
             })?
         }
     };
     let now = OffsetDateTime::from(client.now());
-    plan(&task, &stream, storage, page_size, now).map(Step::Resolved)
+    plan(&task, &stream, storage, page_size, now, &origin).map(Step::Resolved)
 }
 
 impl Stream for TaskFiles {
@@ -646,11 +713,19 @@ impl LiveClient {
     ///
     /// It asks DescribeRecordTaskFileHistory with the task's vhost (its domain when it has
     /// none), app and stream, over the task's span: from a minute before its start
-    /// ([`TASK_WINDOW_LEAD`]) to its end, or to now while it has no end or its end is still
-    /// ahead, in windows of at most 7 days ([`file_windows`]), page after page. It keeps the
-    /// files that overlap the task's span, each once. A task that has not started has no
-    /// files: the stream is empty. Each request goes through the client's usual path
-    /// (signing, retries, and any pacing the client applies).
+    /// ([`TASK_WINDOW_LEAD`]) to its end, in windows of at most 7 days ([`file_windows`]),
+    /// page after page. A task that has ended (finished or stopped) spans its own start and
+    /// end times, whatever the client's clock says (one without an end time, to now); a task
+    /// still recording spans to now (to its end once that has passed). It keeps the files
+    /// that overlap the task's span ([`RecordFile::overlaps`]), each once. A task that has not
+    /// started has no files: the stream is empty. Each request goes through the client's
+    /// usual path (signing, retries, and any pacing the client applies).
+    ///
+    /// A task from the server that cannot be used to look for files (a start time that does
+    /// not read, no app or stream, a span of more than [`MAX_TASK_WINDOWS`] weeks) ends the
+    /// stream with [`ErrorKind::Decode`], naming the field and the value, as for any answer
+    /// that does not fit the model; a task passed in came from the server too, and is
+    /// treated the same.
     ///
     /// ```no_run
     /// # async fn run(client: live_api::LiveClient) -> Result<(), live_api::LiveError> {
@@ -734,7 +809,7 @@ mod tests {
         ] {
             let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), status)
                 .with_times(start, end);
-            let _ = plan(&task, "s", None, 10, now);
+            let _ = plan(&task, "s", None, 10, now, &Origin::given());
         }
     }
 
@@ -743,7 +818,7 @@ mod tests {
         let now = t("2023-11-01T00:00:00Z");
         let old = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
             .with_times("0001-01-01T00:00:00Z", "");
-        let e = plan(&old, "s", None, 10, now).unwrap_err();
+        let e = plan(&old, "s", None, 10, now, &Origin::given()).unwrap_err();
         assert!(
             e.to_string().contains("StartTime") && e.to_string().contains("weeks"),
             "{e}"
@@ -751,7 +826,7 @@ mod tests {
         let year = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
             .with_times("2022-11-01T00:00:00Z", "");
         assert_eq!(
-            plan(&year, "s", None, 10, now)
+            plan(&year, "s", None, 10, now, &Origin::given())
                 .unwrap()
                 .unwrap()
                 .windows
@@ -759,13 +834,145 @@ mod tests {
             53
         );
         let no_stream = year.clone();
-        let e = plan(&no_stream, "", None, 10, now).unwrap_err();
+        let e = plan(&no_stream, "", None, 10, now, &Origin::given()).unwrap_err();
         assert!(e.to_string().contains("Stream"), "{e}");
         let no_app =
             PullRecordTask::new("t", "v", "d", "", Some("s".into()), TaskStatus::Recording)
                 .with_times("2022-11-01T00:00:00Z", "");
-        let e = plan(&no_app, "s", None, 10, now).unwrap_err();
+        let e = plan(&no_app, "s", None, 10, now, &Origin::given()).unwrap_err();
         assert!(e.to_string().contains("App"), "{e}");
+        assert!(
+            matches!(e.kind(), ErrorKind::Decode(_)),
+            "the server's task, not the caller's input: {e:?}"
+        );
+    }
+
+    /// The windows' ends, as sent.
+    fn sent(w: &[(OffsetDateTime, OffsetDateTime)]) -> Vec<(String, String)> {
+        w.iter()
+            .map(|(a, b)| {
+                (
+                    live_model::format_rfc3339(*a),
+                    live_model::format_rfc3339(*b),
+                )
+            })
+            .collect()
+    }
+
+    /// Every window is whole seconds, a second to 7 days long, and each starts where the
+    /// previous one ends; the first starts at `from` (down to the second), the last ends at
+    /// `to` (up to the second).
+    fn check(from: OffsetDateTime, to: OffsetDateTime) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+        let w = file_windows(from, to);
+        assert!(!w.is_empty());
+        for (a, b) in &w {
+            assert_eq!((a.nanosecond(), b.nanosecond()), (0, 0), "{a} {b}");
+            assert!(*b - *a >= time::Duration::SECOND, "{a} {b}");
+            assert!(*b - *a <= time::Duration::WEEK, "{a} {b}");
+            let request = DescribeRecordTaskFileHistoryRequest::between(*a, *b);
+            assert_eq!(live_model::Operation::validate(&request), Ok(()), "{a} {b}");
+        }
+        for pair in w.windows(2) {
+            assert_eq!(pair[1].0, pair[0].1, "no second lost between windows");
+        }
+        assert_eq!(w[0].0, whole_second(from));
+        assert!(w[w.len() - 1].1 >= to);
+        assert!(w[w.len() - 1].1 - to < time::Duration::SECOND || to <= from);
+        w
+    }
+
+    #[test]
+    fn fractional_ends_are_rounded_out_to_whole_seconds() {
+        let ms = time::Duration::milliseconds;
+        let from = t("2023-11-01T00:00:00Z");
+        // The last window would be 400 ms long: it ends at the next whole second instead.
+        let w = check(from, from + time::Duration::WEEK + ms(400));
+        assert_eq!(
+            sent(&w),
+            [
+                ("2023-11-01T00:00:00Z".into(), "2023-11-08T00:00:00Z".into()),
+                ("2023-11-08T00:00:00Z".into(), "2023-11-08T00:00:01Z".into()),
+            ]
+        );
+        // A fractional start goes down to its second.
+        let w = check(from + ms(999), from + time::Duration::days(3) + ms(1));
+        assert_eq!(
+            sent(&w),
+            [("2023-11-01T00:00:00Z".into(), "2023-11-04T00:00:01Z".into())]
+        );
+        // Under a second, inside one second or across two.
+        let w = check(from + ms(100), from + ms(900));
+        assert_eq!(
+            sent(&w),
+            [("2023-11-01T00:00:00Z".into(), "2023-11-01T00:00:01Z".into())]
+        );
+        let w = check(from + ms(900), from + ms(1_100));
+        assert_eq!(
+            sent(&w),
+            [("2023-11-01T00:00:00Z".into(), "2023-11-01T00:00:02Z".into())]
+        );
+        // No length at all, whole or not.
+        assert_eq!(check(from, from).len(), 1);
+        assert_eq!(check(from + ms(5), from + ms(5)).len(), 1);
+        // Exact multiples of 7 days: no extra window.
+        for weeks in 1..=4 {
+            let w = check(from, from + time::Duration::WEEK * weeks);
+            assert_eq!(w.len(), weeks as usize);
+        }
+        // Any fraction after a whole number of weeks, and any fraction on both ends.
+        for n in [1, 499, 500, 999] {
+            for days in [0, 1, 6, 7, 13, 14, 15] {
+                let to = from + time::Duration::days(days) + ms(n);
+                check(from, to);
+                check(from + ms(n), to);
+                check(from + ms(1_000 - n), to + ms(1));
+            }
+        }
+    }
+
+    #[test]
+    fn an_ended_task_spans_its_own_times_whatever_the_clock() {
+        // The client's clock is a day behind the task, which the server says has ended.
+        let now = t("2023-11-01T00:00:00Z");
+        for status in [TaskStatus::Finished, TaskStatus::Stopped] {
+            let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), status)
+                .with_times("2023-11-02T00:00:00Z", "2023-11-02T01:00:00Z");
+            let p = plan(&task, "s", None, 10, now, &Origin::given())
+                .unwrap()
+                .expect("an ended task has files, whatever the client's clock");
+            assert_eq!(
+                p.span,
+                (t("2023-11-02T00:00:00Z"), t("2023-11-02T01:00:00Z"))
+            );
+            // Nor is an end that has passed cut at a clock that is ahead.
+            let later = t("2023-12-01T00:00:00Z");
+            let p = plan(&task, "s", None, 10, later, &Origin::given())
+                .unwrap()
+                .unwrap();
+            assert_eq!(p.span.1, t("2023-11-02T01:00:00Z"));
+        }
+        // Still recording: to now, or no length when the clock is behind its start.
+        let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
+            .with_times("2023-11-02T00:00:00Z", "2023-11-03T00:00:00Z");
+        let p = plan(&task, "s", None, 10, now, &Origin::given())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            p.span,
+            (t("2023-11-02T00:00:00Z"), t("2023-11-02T00:00:00Z"))
+        );
+        let noon = t("2023-11-02T12:00:00Z");
+        let p = plan(&task, "s", None, 10, noon, &Origin::given())
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.span.1, noon);
+        // Not started: none.
+        let task =
+            PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::NotStarted)
+                .with_times("2023-10-01T00:00:00Z", "");
+        assert!(plan(&task, "s", None, 10, noon, &Origin::given())
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -774,14 +981,24 @@ mod tests {
         let task =
             PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::NotStarted)
                 .with_times("2023-11-02T00:00:00Z", "");
-        assert!(plan(&task, "s", None, 10, now).unwrap().is_none());
-        let task = PullRecordTask::new("t", "", "d", "a", Some("s".into()), TaskStatus::Finished);
-        let e = plan(&task, "s", None, 10, now).unwrap_err();
-        assert!(e.to_string().contains("StartTime"), "{e}");
-        let task = task.with_times("2023-10-01T00:00:00Z", "2023-10-02T00:00:00Z");
-        let p = plan(&task, "s", Some(RecordStorage::Vod), 10, now)
+        assert!(plan(&task, "s", None, 10, now, &Origin::given())
             .unwrap()
-            .unwrap();
+            .is_none());
+        let task = PullRecordTask::new("t", "", "d", "a", Some("s".into()), TaskStatus::Finished);
+        let e = plan(&task, "s", None, 10, now, &Origin::given()).unwrap_err();
+        assert!(e.to_string().contains("StartTime"), "{e}");
+        assert!(matches!(e.kind(), ErrorKind::Decode(_)), "{e:?}");
+        let task = task.with_times("2023-10-01T00:00:00Z", "2023-10-02T00:00:00Z");
+        let p = plan(
+            &task,
+            "s",
+            Some(RecordStorage::Vod),
+            10,
+            now,
+            &Origin::given(),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
             p.base.vhost.as_deref(),
             Some("d"),

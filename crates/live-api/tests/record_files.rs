@@ -1,5 +1,8 @@
 //! From a task to its files against the emulator, on one manual clock shared by the client
-//! and the emulator: short and long spans, stops, filters and paging, the 10/s limit.
+//! and the emulator: short and long spans, stops, filters and paging, the 10/s limit; a
+//! client clock behind the emulator's, and one at a fraction of a second. Against canned
+//! answers: a task the server gives with an unusable field is an answer the client cannot use
+//! (a decode error), not the caller's input.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,7 +12,9 @@ use live_emulator::{
     Emulator, EmulatorConfig, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, OK_CODE,
     THROTTLED_CODE,
 };
-use live_model::{format_rfc3339, GetShape, RecordFile, RecordStorage, TaskStatus};
+use live_model::sanitize::is_escaped;
+use live_model::{format_rfc3339, GetShape, PullRecordTask, RecordFile, RecordStorage, TaskStatus};
+use live_transport::test_util::CannedTransport;
 use time::OffsetDateTime;
 
 /// 2023-11-01T00:00:00Z.
@@ -313,4 +318,188 @@ async fn invalid_input_is_refused_before_sending() {
     assert!(matches!(err.kind(), ErrorKind::InvalidInput(v) if v.field == "DateTo"));
     assert_eq!(err.attempts(), 0, "nothing was sent");
     e.shutdown().await;
+}
+
+/// The emulator's clock, `ahead` of the client's manual clock.
+struct AheadClock(ManualEnvironment, Duration);
+
+impl live_emulator::Clock for AheadClock {
+    fn now(&self) -> SystemTime {
+        self.0.now() + self.1
+    }
+}
+
+#[tokio::test]
+async fn a_client_clock_behind_the_server_still_finds_an_ended_task_files() {
+    // The client's clock is two days behind the emulator's: for the client, the task has not
+    // even started; for the server it has ended (or was stopped).
+    let env = ManualEnvironment::new(UNIX_EPOCH + Duration::from_secs(T0));
+    let ahead = Duration::from_secs(2 * 86_400);
+    let seed = |id: &str, stream: &str, stopped: bool| {
+        let mut t = SeedTask::documented_example();
+        t.task_id = id.into();
+        t.stream = stream.into();
+        t.start_time = utc(T0 + 3_600);
+        t.end_time = utc(T0 + 5_400);
+        t.stopped = stopped;
+        t
+    };
+    let config = EmulatorConfig::new()
+        .without_example_task()
+        .seed(vec![seed("ended", "ended", false)])
+        .max_skew(ahead * 2)
+        .clock(Arc::new(AheadClock(env.clone(), ahead)));
+    let e = Emulator::start(config).await.unwrap();
+    let c = LiveClient::builder()
+        .endpoint(e.base_url())
+        .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
+        .environment(Arc::new(env.clone()))
+        .build()
+        .unwrap();
+    let task = c
+        .get_pull_record_task()
+        .task_id("ended")
+        .send()
+        .await
+        .unwrap()
+        .task;
+    assert_eq!(task.status, TaskStatus::Finished);
+    assert!(task.parse_start_time().unwrap() > OffsetDateTime::from(env.now()));
+    let files = c.record_files_of("ended").all().await.unwrap();
+    let [f] = &files[..] else { panic!("{files:?}") };
+    assert_eq!(
+        (f.start_time_utc.as_str(), f.end_time_utc.as_str()),
+        (utc(T0 + 3_600).as_str(), utc(T0 + 5_400).as_str())
+    );
+    assert_eq!(files, c.record_files_of(&task).all().await.unwrap());
+    e.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_clock_at_a_fraction_of_a_second_past_a_week_still_lists() {
+    // A task still recording spans its start to now: a week and the minute's lead plus
+    // 400 ms. The last window is rounded up to a whole second instead of being empty once
+    // written to the second (which the request's validation refuses).
+    let (e, c, env) = start(EmulatorConfig::new()).await;
+    let id = create(&c, "fraction", T0 + 60, T0 + 8 * 86_400).await;
+    env.advance(Duration::from_secs(7 * 86_400) + Duration::from_millis(400));
+    let mut stream = c.record_files_of(&id).files();
+    // The emulator lists a recording once it has ended: none yet, and no error.
+    let first = stream.next().await;
+    assert!(first.is_none(), "{first:?}");
+    assert_eq!(stream.windows(), Some(2));
+    let action = "DescribeRecordTaskFileHistory";
+    assert_eq!(e.stats().count(action, OK_CODE), 2, "both windows asked");
+    e.shutdown().await;
+}
+
+/// A GetPullRecordTask answer with `task` as its `Result`.
+fn get_answer(task: serde_json::Value) -> String {
+    serde_json::json!({"ResponseMetadata": {"RequestId": "req-get", "Action": "GetPullRecordTask",
+        "Version": "2023-01-01"}, "Result": task})
+    .to_string()
+}
+
+fn canned_client(canned: &Arc<CannedTransport>) -> LiveClient {
+    LiveClient::builder()
+        .endpoint("https://live.volcengineapi.com")
+        .credentials(Credentials::new("AKLTtest", "secret").unwrap())
+        .transport(canned.clone())
+        .environment(Arc::new(ManualEnvironment::new(
+            UNIX_EPOCH + Duration::from_secs(T0),
+        )))
+        .build()
+        .unwrap()
+}
+
+fn a_task() -> serde_json::Value {
+    serde_json::json!({"TaskId": "t", "StartTime": "2023-10-09T07:16:15Z",
+        "EndTime": "2023-10-09T07:18:28Z", "Vhost": "v.example.com", "Domain": "pull.example.com",
+        "App": "live", "Stream": "s", "Status": "已结束"})
+}
+
+#[tokio::test]
+async fn a_server_task_with_an_unusable_field_is_a_decode_error_naming_it() {
+    let hostile = "\u{1b}]0;pwned\u{7}".repeat(20);
+    let cases: Vec<(&str, serde_json::Value, Vec<String>)> = vec![
+        (
+            "StartTime",
+            "soon".into(),
+            vec!["StartTime".into(), "\"soon\"".into()],
+        ),
+        (
+            "StartTime",
+            "".into(),
+            vec!["StartTime".into(), "empty".into()],
+        ),
+        (
+            "StartTime",
+            hostile.clone().into(),
+            vec!["StartTime".into(), "pwned".into()],
+        ),
+        ("App", "".into(), vec!["App".into()]),
+        (
+            "StartTime",
+            "0001-01-01T00:00:00Z".into(),
+            vec!["StartTime".into(), "weeks".into()],
+        ),
+    ];
+    for (field, value, named) in cases {
+        let mut task = a_task();
+        task[field] = value.clone();
+        let canned = Arc::new(CannedTransport::new());
+        canned.push_status(200, get_answer(task.clone()));
+        let c = canned_client(&canned);
+        let err = c.record_files_of("t").all().await.unwrap_err();
+        let ErrorKind::Decode(d) = err.kind() else {
+            panic!("{field}={value}: {err:?}")
+        };
+        assert_eq!(d.action, "GetPullRecordTask");
+        assert_eq!(err.request_id(), Some("req-get"));
+        assert_eq!(
+            canned.requests().len(),
+            1,
+            "the Get was sent; nothing after it"
+        );
+        let text = err.to_string();
+        for n in &named {
+            assert!(text.contains(n.as_str()), "{field}={value}: {text}");
+        }
+        assert!(!text.contains("nothing was sent"), "{text}");
+        assert!(!text.chars().any(is_escaped), "{text:?}");
+        assert!(text.chars().count() < 600, "{text}");
+
+        // The same task passed in, as Get or List returned it: the same kind, nothing sent.
+        let task: PullRecordTask = serde_json::from_value(task).unwrap();
+        let canned = Arc::new(CannedTransport::new());
+        let err = canned_client(&canned)
+            .record_files_of(task)
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Decode(_)), "{err:?}");
+        assert!(canned.requests().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_nested_task_whose_stream_is_not_listed_is_a_decode_error() {
+    let mut task = a_task();
+    task.as_object_mut().unwrap().remove("Stream");
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(200, get_answer(serde_json::json!({"TaskDetail": task})));
+    canned.push_status(
+        200,
+        serde_json::json!({"ResponseMetadata": {"RequestId": "req-list"},
+            "Result": {"List": [], "Pagination": {"PageCur": 1, "PageSize": 500,
+            "PageTotal": 0, "TotalCount": 0}}})
+        .to_string(),
+    );
+    let err = canned_client(&canned)
+        .record_files_of("t")
+        .all()
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Decode(_)), "{err:?}");
+    assert!(err.to_string().contains("Stream"), "{err}");
 }

@@ -14,6 +14,26 @@ use crate::{validate, Action, ActionFacts, Operation, Pagination, ResultBody, Ti
 /// `DateFrom`.
 pub const MAX_FILE_WINDOW: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
+impl crate::DecodeError {
+    /// A result of `action` that decoded but cannot be used, e.g. a task whose times do not
+    /// read when its files are looked for. `message` names the field and may quote the
+    /// server's value: [`Display`](fmt::Display) sanitizes and caps it, as for every
+    /// `DecodeError`.
+    pub fn new(
+        action: &'static str,
+        message: impl Into<String>,
+        request_id: Option<String>,
+        http_status: u16,
+    ) -> Self {
+        Self {
+            action,
+            message: message.into(),
+            request_id,
+            http_status,
+        }
+    }
+}
+
 /// Where recordings are stored: DescribeRecordTaskFileHistory's `Type`.
 ///
 /// ```
@@ -262,30 +282,28 @@ impl ResultBody for DescribeRecordTaskFileHistoryResult {
     const ACTION: &'static str = Action::DescribeRecordTaskFileHistory.name();
 }
 
-/// Reads a file field: a string as it is, a number as its JSON text, `null` as empty.
+/// Reads a file field, whatever JSON it holds: a string as it is, a number or a boolean as its
+/// JSON text, an array or an object as its compact JSON text, `null` as empty. It never fails
+/// on the value's kind, so one odd field does not fail the page. The text is no longer than
+/// the value's own JSON (the response body is already bounded).
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    use serde::de::Error as _;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Null => Ok(String::new()),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(D::Error::custom(format!(
-            "expected a string, found {}",
-            match other {
-                serde_json::Value::Bool(_) => "a boolean",
-                serde_json::Value::Array(_) => "an array",
-                _ => "an object",
-            }
-        ))),
-    }
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    })
 }
 
 /// One recorded file, every field kept as received.
 ///
 /// The official SDKs model each field as a string and mark all of them required; the service
-/// fills `Bucket` and `Path` for files in TOS and `Vid` for files in VOD. A field that is
-/// absent or `null` reads as empty, a number as its text. Typed readings are methods, so an
-/// odd value fails only when asked for, never the whole page.
+/// fills `Bucket` and `Path` for files in TOS and `Vid` for files in VOD. Every field accepts
+/// any JSON value and keeps it as text: a string as it is, a number or a boolean as its JSON
+/// text (`12.5`, `true`), an array or an object as its compact JSON text (`[1,2]`,
+/// `{"a":1}`), and `null` or an absent field as empty. Typed readings are methods, so an odd
+/// value fails (`Err` or `None`) only when asked for, never the whole page.
 ///
 /// Not documented by the service: the unit of `Duration` ([`RecordFile::duration_number`]
 /// gives the number as written; [`RecordFile::recorded_span`] the span from the times),
@@ -452,13 +470,35 @@ impl RecordFile {
         }
     }
 
-    /// Whether the recording overlaps `from`..`to`: it started before `to` and ended after
-    /// `from` (a file of no length counts when it lies within). A file whose times do not
-    /// parse overlaps nothing.
+    /// Whether the recording overlaps the span `from`..`to`, by the recording's start `s` and
+    /// end `e` ([`started_at`](Self::started_at), [`ended_at`](Self::ended_at)):
+    ///
+    /// - `s < to && e > from`: it started before the span's end and ended after its start
+    ///   (touching at an end only is no overlap);
+    /// - a file of no length (`s == e`) counts when `from <= s <= to`;
+    /// - a span of no length (`from == to`, e.g. a task that started this instant) holds the
+    ///   files running at that instant (`s <= from < e`) and the files starting at it.
+    ///
+    /// A file whose times do not parse overlaps nothing.
+    ///
+    /// ```
+    /// use live_model::{parse_rfc3339, RecordFile};
+    ///
+    /// let t = |s| parse_rfc3339("t", s).unwrap();
+    /// let mut f = RecordFile::new("v", "a", "s");
+    /// f.start_time_utc = "2023-10-09T07:16:15Z".into();
+    /// f.end_time_utc = "2023-10-09T07:18:28Z".into();
+    /// let at = t("2023-10-09T07:16:15Z");
+    /// assert!(f.overlaps(at, at), "a file starting at a span of no length");
+    /// assert!(!f.overlaps(t("2023-10-09T07:10:00Z"), at), "ends where the file starts");
+    /// ```
     pub fn overlaps(&self, from: OffsetDateTime, to: OffsetDateTime) -> bool {
-        match (self.started_at(), self.ended_at()) {
-            (Ok(s), Ok(e)) => (s < to && e > from) || (s == e && s >= from && s <= to),
-            _ => false,
-        }
+        let (Ok(s), Ok(e)) = (self.started_at(), self.ended_at()) else {
+            return false;
+        };
+        let spans = s < to && e > from;
+        let point_file = s == e && from <= s && s <= to;
+        let point_span = from == to && s <= from && (e > from || s == from);
+        spans || point_file || point_span
     }
 }

@@ -249,15 +249,121 @@ fn an_odd_duration_is_no_number() {
 }
 
 #[test]
-fn null_data_is_an_empty_page_and_a_wrong_type_is_a_decode_error() {
+fn null_data_is_an_empty_page_and_a_boolean_field_is_kept_as_its_text() {
     let body = br#"{"ResponseMetadata":{"RequestId":"r"},"Result":{"Data":null,"Pagination":{"PageCur":1,"PageSize":30,"PageTotal":0,"TotalCount":0}}}"#;
     let page = decode::<DescribeRecordTaskFileHistoryResult>(200, body).unwrap();
     assert!(page.result.data.is_empty());
-    let body = br#"{"ResponseMetadata":{"RequestId":"r"},"Result":{"Data":[{"Duration":true}],"Pagination":{"PageCur":1,"PageSize":30,"PageTotal":1,"TotalCount":1}}}"#;
-    assert!(matches!(
-        decode::<DescribeRecordTaskFileHistoryResult>(200, body),
-        Err(live_model::Error::Decode(_))
-    ));
+    let body = br#"{"ResponseMetadata":{"RequestId":"r"},"Result":{"Data":[{"Duration":true,"FileName":"f.flv"}],"Pagination":{"PageCur":1,"PageSize":30,"PageTotal":1,"TotalCount":1}}}"#;
+    let page = decode::<DescribeRecordTaskFileHistoryResult>(200, body).unwrap();
+    let [f] = &page.result.data[..] else {
+        panic!("{:?}", page.result.data)
+    };
+    assert_eq!(
+        (f.duration.as_str(), f.file_name.as_str()),
+        ("true", "f.flv")
+    );
+    assert_eq!(f.duration_number(), None);
+}
+
+/// The wire names of a file's 13 fields.
+const FIELDS: [&str; 13] = [
+    "Vhost",
+    "App",
+    "Stream",
+    "FileName",
+    "Format",
+    "Duration",
+    "StartTime",
+    "EndTime",
+    "StartTimeUTC",
+    "EndTimeUTC",
+    "Bucket",
+    "Path",
+    "Vid",
+];
+
+/// A file's field by its wire name.
+fn field<'a>(f: &'a RecordFile, name: &str) -> &'a str {
+    match name {
+        "Vhost" => &f.vhost,
+        "App" => &f.app,
+        "Stream" => &f.stream,
+        "FileName" => &f.file_name,
+        "Format" => &f.format,
+        "Duration" => &f.duration,
+        "StartTime" => &f.start_time,
+        "EndTime" => &f.end_time,
+        "StartTimeUTC" => &f.start_time_utc,
+        "EndTimeUTC" => &f.end_time_utc,
+        "Bucket" => &f.bucket,
+        "Path" => &f.path,
+        "Vid" => &f.vid,
+        other => panic!("no field {other}"),
+    }
+}
+
+#[test]
+fn every_field_of_every_json_kind_decodes_and_the_page_survives() {
+    // (value as JSON, the text kept)
+    let kinds: [(&str, &str); 12] = [
+        (r#""2023-10-09T07:16:15Z""#, "2023-10-09T07:16:15Z"),
+        (r#""""#, ""),
+        (r#""a\u0000\u001b]0;x\u0007b""#, "a\0\u{1b}]0;x\u{7}b"),
+        ("133", "133"),
+        ("-1.5e3", "-1500.0"),
+        ("true", "true"),
+        ("false", "false"),
+        ("null", ""),
+        ("[]", "[]"),
+        (
+            r#"[1, "x", [null], {"k": false}]"#,
+            r#"[1,"x",[null],{"k":false}]"#,
+        ),
+        ("{}", "{}"),
+        (r#"{ "a" : { "b" : [ 1 , 2 ] } }"#, r#"{"a":{"b":[1,2]}}"#),
+    ];
+    for name in FIELDS {
+        for (json, kept) in kinds {
+            // The odd field among a normal file's fields, on a page with a normal file after it.
+            let mut odd = serde_json::json!({"Vhost": "v", "App": "a", "Stream": "s",
+                "FileName": "f.flv", "Format": "flv", "Duration": "1",
+                "StartTime": "2023-10-09T15:16:15+08:00", "EndTime": "2023-10-09T15:16:16+08:00",
+                "StartTimeUTC": "2023-10-09T07:16:15Z", "EndTimeUTC": "2023-10-09T07:16:16Z",
+                "Bucket": "b", "Path": "p", "Vid": ""});
+            odd[name] = serde_json::from_str(json).unwrap();
+            let body = serde_json::json!({"ResponseMetadata": {"RequestId": "r"},
+                "Result": {"Data": [odd, {"FileName": "next.flv"}],
+                "Pagination": {"PageCur": 1, "PageSize": 30, "PageTotal": 1, "TotalCount": 2}}})
+            .to_string();
+            let page = decode::<DescribeRecordTaskFileHistoryResult>(200, body.as_bytes())
+                .unwrap_or_else(|e| panic!("{name} = {json}: {e}"));
+            let files = &page.result.data;
+            assert_eq!(files.len(), 2, "{name} = {json}");
+            assert_eq!(files[1].file_name, "next.flv");
+            // Kept as received (control characters too: they are escaped only when shown).
+            assert_eq!(field(&files[0], name), kept, "{name} = {json}");
+            // Whatever the field holds, the typed readings answer without panicking.
+            let f = &files[0];
+            let _ = (
+                f.started_at(),
+                f.ended_at(),
+                f.duration_number(),
+                f.recorded_span(),
+            );
+            let _ = f.location().map(|l| l.to_string());
+            // A value that does not read as the typed field's is None or Err, not a panic.
+            if name == "Duration" {
+                let number = kept.parse::<f64>().is_ok_and(|n| n >= 0.0);
+                assert_eq!(f.duration_number().is_some(), number, "{json}");
+            }
+            if name == "StartTimeUTC" {
+                let time = kept == "2023-10-09T07:16:15Z";
+                assert_eq!(f.parse_start_time_utc().is_ok(), time, "{json}");
+                // StartTime stands in when StartTimeUTC does not read.
+                assert!(f.started_at().is_ok());
+            }
+        }
+    }
 }
 
 #[test]
@@ -271,6 +377,23 @@ fn overlap_is_by_the_recording_times() {
     assert!(f.overlaps(t("2023-10-09T07:00:00Z"), t("2023-10-09T07:17:00Z")));
     assert!(!f.overlaps(t("2023-10-09T07:18:28Z"), t("2023-10-09T08:00:00Z")));
     assert!(!f.overlaps(t("2023-10-09T06:00:00Z"), t("2023-10-09T07:16:15Z")));
+    // A span of no length holds the file starting or running at its instant, not one that
+    // ended at it or starts after it.
+    let at = |s: &str| (t(s), t(s));
+    let (a, b) = at("2023-10-09T07:16:15Z");
+    assert!(f.overlaps(a, b), "starts at the instant");
+    let (a, b) = at("2023-10-09T07:17:00Z");
+    assert!(f.overlaps(a, b), "running at the instant");
+    let (a, b) = at("2023-10-09T07:18:28Z");
+    assert!(!f.overlaps(a, b), "ended at the instant");
+    let (a, b) = at("2023-10-09T07:16:14Z");
+    assert!(!f.overlaps(a, b), "starts after the instant");
+    // A file of no length counts within the span, ends included.
+    f.end_time_utc = f.start_time_utc.clone();
+    assert!(f.overlaps(t("2023-10-09T07:16:15Z"), t("2023-10-09T08:00:00Z")));
+    assert!(f.overlaps(t("2023-10-09T07:00:00Z"), t("2023-10-09T07:16:15Z")));
+    assert!(f.overlaps(t("2023-10-09T07:16:15Z"), t("2023-10-09T07:16:15Z")));
+    assert!(!f.overlaps(t("2023-10-09T07:16:16Z"), t("2023-10-09T08:00:00Z")));
     f.end_time_utc = String::new();
     f.end_time = "bad".into();
     assert!(!f.overlaps(t("2023-10-09T00:00:00Z"), t("2023-10-10T00:00:00Z")));
