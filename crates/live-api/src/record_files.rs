@@ -428,8 +428,10 @@ fn unusable(origin: &Origin, message: String) -> LiveError {
 
 /// The span whose files are the task's, or `None` when it cannot have files yet.
 ///
-/// A task that has ended (finished or stopped) spans its own times, start to end, whatever the
-/// client's clock says (an ended task without an end time ends at `now`). A task still
+/// A finished task spans its own times, start to end, whatever the client's clock says (one
+/// without an end time ends at `now`). A stopped task was stopped at a time it does not say,
+/// before the server's now: it spans its start to the first of its end and `now` (its start,
+/// when the client's clock is behind it, which still holds its file). A task still
 /// recording spans its start to `now` (to its end when that has passed): `start..start` when
 /// the client's clock is behind its start, which still holds the file starting at it
 /// ([`RecordFile::overlaps`]). A task not started has none, nor one of another status whose
@@ -441,7 +443,11 @@ fn task_span(
 ) -> Option<(OffsetDateTime, OffsetDateTime)> {
     let end = match &task.status {
         TaskStatus::NotStarted => return None,
-        TaskStatus::Finished | TaskStatus::Stopped => task.parse_end_time().unwrap_or(now),
+        TaskStatus::Finished => task.parse_end_time().unwrap_or(now),
+        // Stopped before its planned end, at a time the task does not say but which has
+        // passed: the span ends at `now` (at the start when the clock is behind it), not at
+        // an end that may be weeks ahead.
+        TaskStatus::Stopped => task.parse_end_time().map_or(now, |e| e.min(now.max(start))),
         TaskStatus::Unknown(_) if start > now => return None,
         TaskStatus::Recording | TaskStatus::Unknown(_) => task
             .parse_end_time()
@@ -935,15 +941,18 @@ mod tests {
         // The client's clock is a day behind the task, which the server says has ended.
         let now = t("2023-11-01T00:00:00Z");
         for status in [TaskStatus::Finished, TaskStatus::Stopped] {
-            let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), status)
+            let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), status.clone())
                 .with_times("2023-11-02T00:00:00Z", "2023-11-02T01:00:00Z");
             let p = plan(&task, "s", None, 10, now, &Origin::given())
                 .unwrap()
                 .expect("an ended task has files, whatever the client's clock");
-            assert_eq!(
-                p.span,
-                (t("2023-11-02T00:00:00Z"), t("2023-11-02T01:00:00Z"))
-            );
+            let end = if status == TaskStatus::Stopped {
+                // Stopped at a time it does not say: its file starts at its start.
+                t("2023-11-02T00:00:00Z")
+            } else {
+                t("2023-11-02T01:00:00Z")
+            };
+            assert_eq!(p.span, (t("2023-11-02T00:00:00Z"), end));
             // Nor is an end that has passed cut at a clock that is ahead.
             let later = t("2023-12-01T00:00:00Z");
             let p = plan(&task, "s", None, 10, later, &Origin::given())
@@ -951,6 +960,14 @@ mod tests {
                 .unwrap();
             assert_eq!(p.span.1, t("2023-11-02T01:00:00Z"));
         }
+        // Stopped with an end weeks ahead: to now, not to the planned end.
+        let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Stopped)
+            .with_times("2023-11-02T00:00:00Z", "2023-12-30T00:00:00Z");
+        let noon = t("2023-11-02T12:00:00Z");
+        let p = plan(&task, "s", None, 10, noon, &Origin::given())
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.span, (t("2023-11-02T00:00:00Z"), noon));
         // Still recording: to now, or no length when the clock is behind its start.
         let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
             .with_times("2023-11-02T00:00:00Z", "2023-11-03T00:00:00Z");

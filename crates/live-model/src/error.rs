@@ -231,6 +231,26 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+impl DecodeError {
+    /// A result of `action` that decoded but cannot be used, e.g. a task whose times do not
+    /// read when its files are looked for. `message` names the field and may quote the
+    /// server's value: [`Display`](fmt::Display) sanitizes and caps it, as for every
+    /// `DecodeError`.
+    pub fn new(
+        action: &'static str,
+        message: impl Into<String>,
+        request_id: Option<String>,
+        http_status: u16,
+    ) -> Self {
+        Self {
+            action,
+            message: message.into(),
+            request_id,
+            http_status,
+        }
+    }
+}
+
 /// A request field that breaks a documented rule; nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {field}: {rule}")]

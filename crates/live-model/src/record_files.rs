@@ -14,26 +14,6 @@ use crate::{validate, Action, ActionFacts, Operation, Pagination, ResultBody, Ti
 /// `DateFrom`.
 pub const MAX_FILE_WINDOW: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
-impl crate::DecodeError {
-    /// A result of `action` that decoded but cannot be used, e.g. a task whose times do not
-    /// read when its files are looked for. `message` names the field and may quote the
-    /// server's value: [`Display`](fmt::Display) sanitizes and caps it, as for every
-    /// `DecodeError`.
-    pub fn new(
-        action: &'static str,
-        message: impl Into<String>,
-        request_id: Option<String>,
-        http_status: u16,
-    ) -> Self {
-        Self {
-            action,
-            message: message.into(),
-            request_id,
-            http_status,
-        }
-    }
-}
-
 /// Where recordings are stored: DescribeRecordTaskFileHistory's `Type`.
 ///
 /// ```
