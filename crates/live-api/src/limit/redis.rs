@@ -157,6 +157,7 @@ impl RedisRateLimiterBuilder {
                 conn: tokio::sync::Mutex::new(None),
                 down_until: Mutex::new(None),
                 warned: AtomicBool::new(false),
+                stale: AtomicBool::new(false),
             }),
         })
     }
@@ -210,6 +211,9 @@ struct Shared {
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
     down_until: Mutex<Option<Instant>>,
     warned: AtomicBool,
+    /// The connection failed while another caller held `conn` (connecting): drop it on the
+    /// next look, rather than wait for the lock past a caller's deadline.
+    stale: AtomicBool,
 }
 
 impl fmt::Debug for RedisRateLimiter {
@@ -291,6 +295,9 @@ impl RedisRateLimiter {
     async fn connection(&self) -> Result<ConnectionManager, redis::RedisError> {
         let s = &*self.shared;
         let mut conn = s.conn.lock().await;
+        if s.stale.swap(false, Ordering::Relaxed) {
+            *conn = None;
+        }
         if let Some(c) = &*conn {
             return Ok(c.clone());
         }
@@ -382,6 +389,17 @@ impl RedisRateLimiter {
         }
     }
 
+    /// Forgets the connection without waiting: when another caller holds the lock (it is
+    /// connecting, which may take a whole timeout), the connection is marked stale instead,
+    /// so that this caller's deadline is kept.
+    fn drop_connection(&self) {
+        let s = &*self.shared;
+        match s.conn.try_lock() {
+            Ok(mut conn) => *conn = None,
+            Err(_) => s.stale.store(true, Ordering::Relaxed),
+        }
+    }
+
     fn redis_usable(&self) -> bool {
         !self.is_degraded()
     }
@@ -429,14 +447,14 @@ impl RedisRateLimiter {
             Some(Err(e)) => {
                 if matches!(e.kind(), redis::ErrorKind::Io) || e.is_connection_dropped() {
                     // A connection that is gone is made again next time.
-                    *s.conn.lock().await = None;
+                    self.drop_connection();
                 }
                 self.degrade(&e.to_string());
                 None
             }
             None if bound < s.timeout => Some(Err(())),
             None => {
-                *s.conn.lock().await = None;
+                self.drop_connection();
                 self.degrade("no answer within the timeout");
                 None
             }
