@@ -228,28 +228,26 @@ impl fmt::Debug for RedisRateLimiter {
 
 /// `redis://HOST:PORT/DB` (or a socket's path) without user name, password or query: the
 /// redis crate also reads a password from the query (`redis+unix:///s.sock?pass=…`).
+///
+/// A password may hold `?`, `#`, `/` or `@`, and a query may hold `@`, so no single cut is
+/// safe: the part after the last `@` up to the first `?`/`#`, and the part up to the first
+/// `?`/`#` after its last `@`, are shown only when they agree; otherwise nothing but the scheme.
 fn redact(url: &str) -> String {
-    // Only what a URL parser found to be the host, port and path is shown: a text that does
-    // not parse may hold its password anywhere (`redis://u:pw?x@host`, `redis://:p/w@host`).
-    match url::Url::parse(url) {
-        Ok(u) => {
-            let host = u.host_str().unwrap_or_default();
-            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
-            let shown: String = format!("{}://{host}{port}{}", u.scheme(), u.path())
-                .chars()
-                .take(200)
-                .collect();
-            shown
-        }
-        Err(_) => {
-            let scheme = url.split_once("://").map_or("redis", |(s, _)| s);
-            let scheme: String = scheme
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-                .take(16)
-                .collect();
-            format!("{scheme}://… (not a URL)")
-        }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("redis", url));
+    let scheme: String = scheme
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        .take(16)
+        .collect();
+    let after_at = |t: &str| t.rsplit_once('@').map_or(t, |(_, h)| h).to_owned();
+    let before_query = |t: &str| t.split(['?', '#']).next().unwrap_or_default().to_owned();
+    let host_first = before_query(&after_at(rest));
+    let query_first = after_at(&before_query(rest));
+    if host_first == query_first {
+        let shown: String = host_first.chars().take(200).collect();
+        format!("{scheme}://{shown}")
+    } else {
+        format!("{scheme}://… (hidden: it may hold a password)")
     }
 }
 
@@ -543,19 +541,26 @@ mod tests {
             "redis+unix:///run/r.sock"
         );
         assert_eq!(redact("redis://h:1/0?password=hunter2#x"), "redis://h:1/0");
-        assert_eq!(redact("redis://h/0#pass=hunter2@evil"), "redis://h/0");
+        assert!(!redact("redis://h/0#pass=hunter2@evil").contains("hunter2"));
         // A password holding `?`, `#` or `/` before the `@`: the text is not shown at all
         // unless it parses, and then only its host, port and path.
         for url in [
             "redis://admin:hunter2?x@127.0.0.1:1/0",
             "redis://admin:hunter2#x@127.0.0.1:1/0",
             "redis://:hunter2/x@127.0.0.1:1/0",
+            "redis://default:/hunter2@127.0.0.1:6379/0",
+            "redis://user:12345/hunter2@127.0.0.1:6379/0",
+            "redis://h/0?password=hun@hunter2",
+            "redis://u:p@ss@h/0?password=x@hunter2#y",
             "redis://:hunter2%@127.0.0.1:1/0",
             "redis://ad min:hunter2@h",
         ] {
             let shown = redact(url);
             assert!(!shown.contains("hunter2"), "{url}: {shown}");
             assert!(shown.starts_with("redis://"), "{url}: {shown}");
+            if let Ok(l) = RedisRateLimiter::new(url) {
+                assert!(!format!("{l:?}").contains("hunter2"), "{url}");
+            }
             if let Err(e) = RedisRateLimiter::new(url) {
                 assert!(!format!("{e} {e:?}").contains("hunter2"), "{url}");
             }
