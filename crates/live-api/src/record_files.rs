@@ -430,12 +430,18 @@ fn unusable(origin: &Origin, message: String) -> LiveError {
 ///
 /// A finished task spans its own times, start to end, whatever the client's clock says (one
 /// without an end time ends at `now`). A stopped task was stopped at a time it does not say,
-/// before the server's now: it spans its start to the first of its end and `now` (its start,
-/// when the client's clock is behind it, which still holds its file). A task still
+/// before the server's now: it spans its start to the first of its end and a day
+/// ([`STOPPED_CLOCK_SLACK`]) after `now` (or after its start, when the client's clock is
+/// behind it), so that a clock up to a day behind still finds its files, without asking
+/// weeks ahead for a task planned long. A task still
 /// recording spans its start to `now` (to its end when that has passed): `start..start` when
 /// the client's clock is behind its start, which still holds the file starting at it
 /// ([`RecordFile::overlaps`]). A task not started has none, nor one of another status whose
 /// start is ahead of `now`.
+/// How far past the client's now a stopped task's files are looked for: the client's clock
+/// may be behind the server's, which stopped it.
+const STOPPED_CLOCK_SLACK: time::Duration = time::Duration::DAY;
+
 fn task_span(
     task: &PullRecordTask,
     start: OffsetDateTime,
@@ -447,7 +453,9 @@ fn task_span(
         // Stopped before its planned end, at a time the task does not say but which has
         // passed: the span ends at `now` (at the start when the clock is behind it), not at
         // an end that may be weeks ahead.
-        TaskStatus::Stopped => task.parse_end_time().map_or(now, |e| e.min(now.max(start))),
+        TaskStatus::Stopped => task.parse_end_time().map_or(now, |e| {
+            e.min(now.max(start).checked_add(STOPPED_CLOCK_SLACK).unwrap_or(e))
+        }),
         TaskStatus::Unknown(_) if start > now => return None,
         TaskStatus::Recording | TaskStatus::Unknown(_) => task
             .parse_end_time()
@@ -720,9 +728,11 @@ impl LiveClient {
     /// It asks DescribeRecordTaskFileHistory with the task's vhost (its domain when it has
     /// none), app and stream, over the task's span: from a minute before its start
     /// ([`TASK_WINDOW_LEAD`]) to its end, in windows of at most 7 days ([`file_windows`]),
-    /// page after page. A task that has ended (finished or stopped) spans its own start and
-    /// end times, whatever the client's clock says (one without an end time, to now); a task
-    /// still recording spans to now (to its end once that has passed). It keeps the files
+    /// page after page. A finished task spans its own start and end times, whatever the
+    /// client's clock says (one without an end time, to now). A stopped task (its stop time is
+    /// not in the answer, but has passed) spans to its end or a day after the client's now,
+    /// whichever is first. A task still recording spans to now (to its end once that has
+    /// passed). It keeps the files
     /// that overlap the task's span ([`RecordFile::overlaps`]), each once. A task that has not
     /// started has no files: the stream is empty. Each request goes through the client's
     /// usual path (signing, retries, and any pacing the client applies).
@@ -946,13 +956,10 @@ mod tests {
             let p = plan(&task, "s", None, 10, now, &Origin::given())
                 .unwrap()
                 .expect("an ended task has files, whatever the client's clock");
-            let end = if status == TaskStatus::Stopped {
-                // Stopped at a time it does not say: its file starts at its start.
-                t("2023-11-02T00:00:00Z")
-            } else {
-                t("2023-11-02T01:00:00Z")
-            };
-            assert_eq!(p.span, (t("2023-11-02T00:00:00Z"), end));
+            assert_eq!(
+                p.span,
+                (t("2023-11-02T00:00:00Z"), t("2023-11-02T01:00:00Z"))
+            );
             // Nor is an end that has passed cut at a clock that is ahead.
             let later = t("2023-12-01T00:00:00Z");
             let p = plan(&task, "s", None, 10, later, &Origin::given())
@@ -960,14 +967,17 @@ mod tests {
                 .unwrap();
             assert_eq!(p.span.1, t("2023-11-02T01:00:00Z"));
         }
-        // Stopped with an end weeks ahead: to now, not to the planned end.
+        // Stopped with an end weeks ahead: to a day after now, not to the planned end.
         let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Stopped)
             .with_times("2023-11-02T00:00:00Z", "2023-12-30T00:00:00Z");
         let noon = t("2023-11-02T12:00:00Z");
         let p = plan(&task, "s", None, 10, noon, &Origin::given())
             .unwrap()
             .unwrap();
-        assert_eq!(p.span, (t("2023-11-02T00:00:00Z"), noon));
+        assert_eq!(
+            p.span,
+            (t("2023-11-02T00:00:00Z"), t("2023-11-03T12:00:00Z"))
+        );
         // Still recording: to now, or no length when the clock is behind its start.
         let task = PullRecordTask::new("t", "v", "d", "a", Some("s".into()), TaskStatus::Recording)
             .with_times("2023-11-02T00:00:00Z", "2023-11-03T00:00:00Z");

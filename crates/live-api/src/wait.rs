@@ -250,8 +250,12 @@ impl WaitForPullRecordTask {
                 other => other,
             };
             let done = out.as_ref().is_some_and(|o| (self.condition)(&o.task));
+            let unreachable = match (&out, self.until) {
+                (Some(o), Some(until)) => !done && until.unreachable_from(&o.task.status),
+                _ => false,
+            };
             let left = self.max_wait.saturating_sub(elapsed());
-            let next = (!done && !left.is_zero()).then(|| interval.min(left));
+            let next = (!done && !unreachable && !left.is_zero()).then(|| interval.min(left));
             if let Some(f) = &self.on_poll {
                 f(&WaitProgress {
                     task_id: &self.task_id,
@@ -270,15 +274,13 @@ impl WaitForPullRecordTask {
                         waited: elapsed(),
                     });
                 }
-                if let Some(until) = self.until {
-                    if until.unreachable_from(&out.task.status) {
-                        return Err(ErrorKind::WaitUnreachable {
-                            task_id: self.task_id,
-                            status: out.task.status,
-                            until,
-                        }
-                        .into());
+                if let (true, Some(until)) = (unreachable, self.until) {
+                    return Err(ErrorKind::WaitUnreachable {
+                        task_id: self.task_id,
+                        status: out.task.status,
+                        until,
                     }
+                    .into());
                 }
                 last_status = Some(out.task.status);
             }

@@ -302,9 +302,12 @@ async fn a_stopped_task_ends_the_default_wait_but_never_finishes() {
     for until in [WaitUntil::Finished, WaitUntil::Recording] {
         let polls = e.stats().requests_of("GetPullRecordTask");
         let before = env.elapsed();
+        let announced = Arc::new(Mutex::new(Vec::new()));
+        let seen = announced.clone();
         let err = client
             .wait_for_pull_record_task("wait-1")
             .until(until)
+            .on_poll(move |p| seen.lock().unwrap().push(p.next_poll_in))
             .max_wait(Duration::from_secs(600))
             .send()
             .await
@@ -333,6 +336,7 @@ async fn a_stopped_task_ends_the_default_wait_but_never_finishes() {
             env.elapsed() - before < Duration::from_secs(1),
             "no backoff"
         );
+        assert_eq!(*announced.lock().unwrap(), [None], "no next poll announced");
     }
     // A predicate of the caller's own is not second-guessed: it waits to the maximum.
     let err = client

@@ -105,7 +105,7 @@ fn a_runtime_without_timers_is_a_typed_error_not_a_panic() {
     assert!(err.is_runtime(), "{err}");
     assert!(canned.requests().is_empty());
 
-    // The waiter's and the fan-out's own timers are checked the same way.
+    // The waiter's own timers are checked the same way, before its first poll.
     let err = rt
         .block_on(client.wait_for_pull_record_task("t").send())
         .unwrap_err();

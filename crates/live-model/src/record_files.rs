@@ -276,13 +276,14 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
-/// One recorded file, every field kept as received.
+/// One recorded file, every field kept as text.
 ///
 /// The official SDKs model each field as a string and mark all of them required; the service
 /// fills `Bucket` and `Path` for files in TOS and `Vid` for files in VOD. Every field accepts
-/// any JSON value and keeps it as text: a string as it is, a number or a boolean as its JSON
-/// text (`12.5`, `true`), an array or an object as its compact JSON text (`[1,2]`,
-/// `{"a":1}`), and `null` or an absent field as empty. Typed readings are methods, so an odd
+/// any JSON value and keeps it as text: a string exactly as received; a number, a boolean, an
+/// array or an object as its compact JSON text as serde_json writes it (`12.5`, `true`,
+/// `[1,2]`, `{"a":1}`; numbers normalised, e.g. `1e2` as `100.0`, and object keys sorted), and
+/// `null` or an absent field as empty. Typed readings are methods, so an odd
 /// value fails (`Err` or `None`) only when asked for, never the whole page.
 ///
 /// Not documented by the service: the unit of `Duration` ([`RecordFile::duration_number`]
