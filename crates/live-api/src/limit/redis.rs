@@ -357,13 +357,15 @@ impl RedisRateLimiter {
             } else {
                 None
             };
-            match answer {
-                Some(Ok((true, _))) => {}
+            // Redis said how long the `Retry-After` still holds: kept, so that a fallback to
+            // local pacing below does not send inside another process's `Retry-After`.
+            let held_until = match answer {
+                Some(Ok((true, left_us))) => s.env.monotonic() + Duration::from_micros(left_us),
                 Some(Ok((false, _))) => return Ok(waited),
                 Some(Err(())) | None => {
                     return Ok(waited + s.local.wait_out_throttling(key, remaining()).await?)
                 }
-            }
+            };
             let left = remaining();
             match self
                 .bounded(self.run(key, "acquire", base, left), left)
@@ -382,7 +384,17 @@ impl RedisRateLimiter {
                     return Err(NoPermit::new(Duration::from_micros(wait_us)))
                 }
                 Some(Err(())) => return Err(NoPermit::new(left)),
-                None => return Ok(waited + s.local.acquire(key, remaining()).await?),
+                None => {
+                    let hold = held_until.saturating_duration_since(s.env.monotonic());
+                    if hold >= remaining() && !hold.is_zero() {
+                        return Err(NoPermit::new(hold));
+                    }
+                    if !hold.is_zero() {
+                        s.env.sleep(hold).await;
+                    }
+                    let more = s.local.acquire(key, remaining()).await?;
+                    return Ok(waited + hold + more);
+                }
             }
         }
     }
