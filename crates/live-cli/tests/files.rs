@@ -2,14 +2,15 @@
 //! JSON and table, and input errors (exit 2) found before anything is sent; against a
 //! loopback server whose task cannot be used, a decode error (exit 3).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output};
 
 use live_emulator::{
     Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
 use serde_json::Value;
+
+mod common;
+use common::Hostile;
 
 fn volc_live(endpoint: &str, args: &[&str]) -> Output {
     let home = std::env::temp_dir().join(format!("volc-live-files-home-{}", std::process::id()));
@@ -189,67 +190,6 @@ fn invalid_input_exits_2_before_anything_is_sent() {
     assert!(err.contains("DateTo") && err.contains("7 days"), "{err}");
 }
 
-/// A loopback server answering every request with `body` (HTTP 200), one thread per
-/// connection; it stops accepting once `requests` answers are given.
-fn canned_server(body: String, requests: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut left = requests;
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { return };
-            left = left.saturating_sub(answer(conn, &body, left));
-            if left == 0 {
-                return;
-            }
-        }
-    });
-    url
-}
-
-/// Answers at most `max` requests of one keep-alive connection with `body`; how many it did.
-fn answer(conn: TcpStream, body: &str, max: usize) -> usize {
-    let Ok(read) = conn.try_clone() else { return 0 };
-    let mut reader = BufReader::new(read);
-    let mut conn = conn;
-    let mut done = 0;
-    while done < max {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return done;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut request = vec![0; length.min(1 << 20)];
-        if reader.read_exact(&mut request).is_err() {
-            break;
-        }
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        if conn.write_all(head.as_bytes()).is_err() || conn.write_all(body.as_bytes()).is_err() {
-            break;
-        }
-        done += 1;
-    }
-    done
-}
-
 #[test]
 fn a_server_task_that_cannot_be_used_exits_3_not_2() {
     for (field, value) in [
@@ -264,7 +204,7 @@ fn a_server_task_that_cannot_be_used_exits_3_not_2() {
         let body = serde_json::json!({"ResponseMetadata": {"RequestId": "req-get",
             "Action": "GetPullRecordTask", "Version": "2023-01-01"}, "Result": task})
         .to_string();
-        let url = canned_server(body, 1);
+        let url = Hostile::start(move |_| (200, body.clone())).url;
         let out = volc_live(&url, &["list-record-files", "--task-id", "t"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{field}={value:?}: {err}");
