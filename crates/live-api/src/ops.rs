@@ -226,7 +226,7 @@ impl ListPullRecordTasks {
 
     /// Sends it: one page.
     pub async fn send(self) -> Result<ListPullRecordTaskOutput, LiveError> {
-        fetch(self.client, self.request).await
+        ListPullRecordTaskRequest::fetch(self.client, self.request).await
     }
 
     /// Every page from `page_num` on, as a stream that ends after the last page (or the first
@@ -247,18 +247,6 @@ impl ListPullRecordTasks {
     pub fn tasks(self) -> Tasks {
         ItemStream::new(self.pages())
     }
-}
-
-async fn fetch(
-    client: LiveClient,
-    request: ListPullRecordTaskRequest,
-) -> Result<ListPullRecordTaskOutput, LiveError> {
-    let r = client.call(&request).await?;
-    Ok(ListPullRecordTaskOutput {
-        tasks: r.result.list,
-        pagination: r.result.pagination,
-        metadata: r.metadata,
-    })
 }
 
 /// A request asked page by page (the listing, the recorded files): how its pages are
@@ -285,31 +273,50 @@ pub(crate) trait PagedRequest: Clone + Send + Unpin + 'static {
     fn into_items(page: Self::Page) -> Vec<Self::Item>;
 }
 
-impl PagedRequest for ListPullRecordTaskRequest {
-    type Page = ListPullRecordTaskOutput;
-    fn page_num(&self) -> u32 {
-        self.page_num
-    }
-    fn set_page_num(&mut self, n: u32) {
-        self.page_num = n;
-    }
-    fn page_size(&self) -> u32 {
-        self.page_size
-    }
-    fn fetch(
-        client: LiveClient,
-        request: Self,
-    ) -> LiveFuture<'static, Result<Self::Page, LiveError>> {
-        Box::pin(fetch(client, request))
-    }
-    type Item = PullRecordTask;
-    fn parts(page: &Self::Page) -> (&Pagination, &[Self::Item]) {
-        (&page.pagination, &page.tasks)
-    }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
-        page.tasks
-    }
+/// Implements [`PagedRequest`] for a request whose output `$output` holds the page's items
+/// in `$items`, taken from the answer's `Result.$from`; `pagination` and `metadata` as the
+/// answer gives them.
+macro_rules! paged_request {
+    ($request:ty => $output:ident { $items:ident: $item:ty = result.$from:ident }) => {
+        impl $crate::ops::PagedRequest for $request {
+            type Page = $output;
+            type Item = $item;
+            fn page_num(&self) -> u32 {
+                self.page_num
+            }
+            fn set_page_num(&mut self, n: u32) {
+                self.page_num = n;
+            }
+            fn page_size(&self) -> u32 {
+                self.page_size
+            }
+            fn fetch(
+                client: $crate::LiveClient,
+                request: Self,
+            ) -> $crate::LiveFuture<'static, Result<$output, $crate::LiveError>> {
+                Box::pin(async move {
+                    let r = client.call(&request).await?;
+                    Ok($output {
+                        $items: r.result.$from,
+                        pagination: r.result.pagination,
+                        metadata: r.metadata,
+                    })
+                })
+            }
+            fn parts(page: &$output) -> (&live_model::Pagination, &[$item]) {
+                (&page.pagination, &page.$items)
+            }
+            fn into_items(page: $output) -> Vec<$item> {
+                page.$items
+            }
+        }
+    };
 }
+pub(crate) use paged_request;
+
+paged_request!(ListPullRecordTaskRequest => ListPullRecordTaskOutput {
+    tasks: PullRecordTask = result.list
+});
 
 /// The pages of a paged request, one held at a time; see [`ListPullRecordTasks::pages`] and
 /// [`crate::DescribeRecordTaskFileHistory::pages`].

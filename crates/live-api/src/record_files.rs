@@ -13,7 +13,7 @@ use live_model::{
 };
 use time::OffsetDateTime;
 
-use crate::ops::{next_page, pagination, ItemStream, PageStream, PagedRequest};
+use crate::ops::{next_page, paged_request, pagination, ItemStream, PageStream, PagedRequest};
 use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 
 /// One page of DescribeRecordTaskFileHistory.
@@ -113,7 +113,7 @@ impl DescribeRecordTaskFileHistory {
 
     /// Sends it: one page.
     pub async fn send(self) -> Result<DescribeRecordTaskFileHistoryOutput, LiveError> {
-        fetch(self.client, self.request).await
+        DescribeRecordTaskFileHistoryRequest::fetch(self.client, self.request).await
     }
 
     /// Every page from `page_num` on, as a stream that ends after the last page (or the first
@@ -129,43 +129,9 @@ impl DescribeRecordTaskFileHistory {
     }
 }
 
-async fn fetch(
-    client: LiveClient,
-    request: DescribeRecordTaskFileHistoryRequest,
-) -> Result<DescribeRecordTaskFileHistoryOutput, LiveError> {
-    let r = client.call(&request).await?;
-    Ok(DescribeRecordTaskFileHistoryOutput {
-        files: r.result.data,
-        pagination: r.result.pagination,
-        metadata: r.metadata,
-    })
-}
-
-impl PagedRequest for DescribeRecordTaskFileHistoryRequest {
-    type Page = DescribeRecordTaskFileHistoryOutput;
-    fn page_num(&self) -> u32 {
-        self.page_num
-    }
-    fn set_page_num(&mut self, n: u32) {
-        self.page_num = n;
-    }
-    fn page_size(&self) -> u32 {
-        self.page_size
-    }
-    fn fetch(
-        client: LiveClient,
-        request: Self,
-    ) -> LiveFuture<'static, Result<Self::Page, LiveError>> {
-        Box::pin(fetch(client, request))
-    }
-    type Item = RecordFile;
-    fn parts(page: &Self::Page) -> (&Pagination, &[Self::Item]) {
-        (&page.pagination, &page.files)
-    }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
-        page.files
-    }
-}
+paged_request!(DescribeRecordTaskFileHistoryRequest => DescribeRecordTaskFileHistoryOutput {
+    files: RecordFile = result.data
+});
 
 /// The pages of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::pages`].
 pub type FilePages =
@@ -629,7 +595,11 @@ impl Stream for TaskFiles {
                         request.date_from = live_model::format_rfc3339(from);
                         request.date_to = live_model::format_rfc3339(to);
                         let client = this.client.clone();
-                        Box::pin(async move { fetch(client, request).await.map(Step::Page) })
+                        Box::pin(async move {
+                            DescribeRecordTaskFileHistoryRequest::fetch(client, request)
+                                .await
+                                .map(Step::Page)
+                        })
                     }
                 };
                 this.pending = Some(future);
