@@ -224,3 +224,20 @@ impl StdError for TransportError {
             .map(|e| e as &(dyn StdError + 'static))
     }
 }
+
+/// The messages of an error and its sources, joined (for messages built from a source
+/// chain, by the transport and the proxy connector alike).
+#[cfg(feature = "hyper")]
+pub(crate) fn chain_text(e: &(dyn StdError + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

@@ -29,6 +29,7 @@ use rustls::pki_types::CertificateDer;
 use crate::proxy::{
     DnsFailure, EnvLookup, ProxyConnector, ProxyFailure, ProxySettings, ProxyTarget, Routes,
 };
+use crate::error::chain_text;
 use crate::stale::{CheckedConnector, StaleConnection};
 use crate::{BoxError, BoxFuture, ErrorKind, HttpTransport, TimeoutPhase, TransportError};
 
@@ -684,21 +685,6 @@ fn tls_message(e: &rustls::Error, uri: &http::Uri) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// The messages of an error and its sources, joined.
-pub(crate) fn chain_text(e: &(dyn StdError + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// Wraps a connector with a time limit on the whole connect (TCP and TLS handshake).

@@ -23,6 +23,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use percent_encoding::percent_decode_str;
 use tower_service::Service;
 
+use crate::error::chain_text;
 use crate::stale::{CheckedConnector, CheckedStream};
 use crate::{BoxError, ErrorKind, TransportError};
 
@@ -403,7 +404,7 @@ impl ProxyFailure {
     }
 
     fn unreachable(target: &ProxyTarget, detail: Option<String>, source: BoxError) -> Self {
-        let detail = detail.unwrap_or_else(|| crate::hyper_transport::chain_text(&*source));
+        let detail = detail.unwrap_or_else(|| chain_text(&*source));
         Self {
             message: format!(
                 "the proxy {} cannot be reached ({detail}); check the proxy setting \
@@ -663,7 +664,7 @@ impl Service<http::Uri> for Hop {
                     Ok(Box::new(Recorded { io, record }) as Box<dyn Io>)
                 }
                 Err(e) => {
-                    let text = crate::hyper_transport::chain_text(&*e);
+                    let text = chain_text(&*e);
                     *record.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
                     Err(e)
                 }
@@ -771,7 +772,7 @@ async fn connect_via(
                             format!(
                                 "the proxy {} failed the CONNECT tunnel to {host}:{port}: {}",
                                 target.address(),
-                                crate::hyper_transport::chain_text(&e)
+                                chain_text(&e)
                             ),
                             false,
                         ),
