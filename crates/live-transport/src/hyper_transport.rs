@@ -26,12 +26,12 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
+use crate::error::{chain_text, BoxError, ErrorKind, TimeoutPhase, TransportError};
 use crate::proxy::{
     DnsFailure, EnvLookup, ProxyConnector, ProxyFailure, ProxySettings, ProxyTarget, Routes,
 };
-use crate::error::chain_text;
 use crate::stale::{CheckedConnector, StaleConnection};
-use crate::{BoxError, BoxFuture, ErrorKind, HttpTransport, TimeoutPhase, TransportError};
+use crate::transport::{BoxFuture, HttpTransport};
 
 /// Where the trusted root certificates come from.
 #[derive(Clone, Default)]

@@ -130,12 +130,6 @@
 //! An untrusted certificate names `add_root_certificates_pem` (and the CLI's `--ca-cert`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-
-use bytes::Bytes;
-
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
@@ -145,41 +139,9 @@ mod proxy;
 mod stale;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod transport;
 
 pub use error::{BoxError, ErrorKind, TimeoutPhase, TransportError};
 #[cfg(feature = "hyper")]
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder, RootCertificates};
-
-/// A boxed, `Send` future: what [`HttpTransport::send`] returns.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Sends one HTTP request and returns the response with its body fully read.
-///
-/// Implementations must be cheap to share (`Send + Sync`), print no secret in `Debug` (the
-/// requests they see carry `Authorization`), classify their failures as [`TransportError`]s
-/// and say, when they fail, whether the request may have reached the server.
-pub trait HttpTransport: Send + Sync + std::fmt::Debug {
-    /// Sends `request` (an absolute URI) and reads the whole response.
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>>;
-}
-
-impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        (**self).send(request)
-    }
-}
-
-impl<T: HttpTransport + ?Sized> HttpTransport for Box<T> {
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        (**self).send(request)
-    }
-}
+pub use transport::{BoxFuture, HttpTransport};

@@ -23,9 +23,8 @@ use hyper_util::client::proxy::matcher::Matcher;
 use percent_encoding::percent_decode_str;
 use tower_service::Service;
 
-use crate::error::chain_text;
+use crate::error::{chain_text, BoxError, ErrorKind, TransportError};
 use crate::stale::{CheckedConnector, CheckedStream};
-use crate::{BoxError, ErrorKind, TransportError};
 
 /// How environment variables are read.
 pub(crate) type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;

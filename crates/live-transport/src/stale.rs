@@ -9,7 +9,7 @@
 //! So before the first write after a read (the start of the next request on a reused
 //! connection), the socket is peeked without blocking. A close (or a reset) already there
 //! means the server is gone and the request was not written: the write fails with
-//! [`StaleConnection`], which [`crate::TransportError`] reports as not having reached the
+//! [`StaleConnection`], which [`crate::error::TransportError`] reports as not having reached the
 //! server, and the transport sends the request again on a fresh connection. One `recv`
 //! with `MSG_PEEK` per request; nothing when the connection is fresh.
 
@@ -25,7 +25,7 @@ use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::BoxError;
+use crate::error::BoxError;
 
 /// The server closed the pooled connection before the request was written (a marker in the
 /// source chain of the write error).

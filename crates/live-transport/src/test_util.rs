@@ -30,7 +30,8 @@ use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 
-use crate::{BoxFuture, ErrorKind, HttpTransport, TimeoutPhase, TransportError};
+use crate::error::{ErrorKind, TimeoutPhase, TransportError};
+use crate::transport::{BoxFuture, HttpTransport};
 
 type Outcome = Result<http::Response<Bytes>, TransportError>;
 
