@@ -9,9 +9,9 @@
 //! So before the first write after a read (the start of the next request on a reused
 //! connection), the socket is peeked without blocking. A close (or a reset) already there
 //! means the server is gone and the request was not written: the write fails with
-//! [`StaleConnection`], which [`crate::error::TransportError`] reports as not having reached the
-//! server, and the transport sends the request again on a fresh connection. One `recv`
-//! with `MSG_PEEK` per request; nothing when the connection is fresh.
+//! [`StaleConnection`], which [`crate::error::TransportError`] reports as not having
+//! reached the server, and the transport sends the request again on a fresh connection. One
+//! `recv` with `MSG_PEEK` per request; nothing when the connection is fresh.
 
 use std::error::Error as StdError;
 use std::fmt;
