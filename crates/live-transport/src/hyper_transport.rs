@@ -1,64 +1,23 @@
-//! The production transport: hyper 1 + hyper-util's pooled client + rustls.
-//!
-//! The connector chain: `TimeoutConnector` (the connect timeout, proxy included) over
-//! hyper-rustls' `HttpsConnector` (TLS to the service, end to end) over `ProxyConnector`
-//! (direct through the stale-checked `CheckedConnector`, or through the proxy the
-//! environment or the settings choose: see `proxy.rs`).
-//!
-//! TLS uses rustls with the `ring` crypto provider. `ring` builds from a little C and
-//! assembly in well under a minute on two cores, where `aws-lc-rs` (rustls' default) needs
-//! CMake and several minutes; both are well kept, and the choice does not show in the API.
+//! The production transport: hyper 1 + hyper-util's pooled client + rustls. Here: the
+//! builder, the transport (sending, resending on stale pooled connections, the timeouts),
+//! and reading the body under its cap. The connector chain is in `connector.rs`, TLS in
+//! `tls.rs`, the classification of failures in `classify.rs`, proxies in `proxy/`.
 
-use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
 
-use crate::error::{chain_text, BoxError, ErrorKind, TimeoutPhase, TransportError};
-use crate::proxy::{
-    DnsFailure, EnvLookup, ProxyConnector, ProxyFailure, ProxySettings, ProxyTarget, Routes,
-};
-use crate::stale::{CheckedConnector, StaleConnection};
+use crate::classify::classify;
+use crate::connector::{connector, Connector};
+use crate::error::{ErrorKind, TimeoutPhase, TransportError};
+use crate::proxy::{EnvLookup, ProxyFailure, ProxySettings, ProxyTarget, Routes};
+use crate::tls::{self, Pem, RootCertificates};
 use crate::transport::{BoxFuture, HttpTransport};
-
-/// Where the trusted root certificates come from.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub enum RootCertificates {
-    /// Mozilla's set, compiled in (`webpki-roots`): works the same everywhere. The default.
-    #[default]
-    Bundled,
-    /// The platform's store (feature `native-roots`, through `rustls-native-certs`). When
-    /// `SSL_CERT_FILE` (a PEM bundle) or `SSL_CERT_DIR` (`:`-separated directories) is set,
-    /// the certificates come from there instead of the platform's store.
-    #[cfg(feature = "native-roots")]
-    Platform,
-    /// Exactly these certificates (DER), e.g. a private CA or a test certificate.
-    Only(Vec<Vec<u8>>),
-}
-
-impl fmt::Debug for RootCertificates {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RootCertificates::Bundled => f.write_str("Bundled"),
-            #[cfg(feature = "native-roots")]
-            RootCertificates::Platform => f.write_str("Platform"),
-            RootCertificates::Only(certs) => write!(f, "Only({} certificates)", certs.len()),
-        }
-    }
-}
 
 /// Settings of a [`HyperTransport`]. Every setting has a stated default.
 #[derive(Debug, Clone)]
@@ -74,16 +33,6 @@ pub struct HyperTransportBuilder {
     extra_roots: Vec<Vec<u8>>,
     extra_pem: Vec<Pem>,
     proxy: ProxySettings,
-}
-
-/// PEM text given to [`HyperTransportBuilder::add_root_certificates_pem`] (shown by size).
-#[derive(Clone)]
-struct Pem(Vec<u8>);
-
-impl fmt::Debug for Pem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pem({} bytes)", self.0.len())
-    }
 }
 
 impl Default for HyperTransportBuilder {
@@ -242,91 +191,10 @@ impl HyperTransportBuilder {
     /// Builds the transport. Fails when a given certificate cannot be read, the platform's
     /// store cannot be loaded, or a proxy (given or from the environment) cannot be used.
     pub fn build(self) -> Result<HyperTransport, TransportError> {
-        let invalid = |what: &str| TransportError::new(ErrorKind::InvalidRequest, what);
-        let mut roots = rustls::RootCertStore::empty();
-        match &self.roots {
-            RootCertificates::Bundled => {
-                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            }
-            #[cfg(feature = "native-roots")]
-            RootCertificates::Platform => {
-                let loaded = rustls_native_certs::load_native_certs();
-                for cert in loaded.certs {
-                    // Certificates the store holds but rustls cannot use are skipped.
-                    let _ = roots.add(cert);
-                }
-                if roots.is_empty() {
-                    return Err(invalid(
-                        "the platform's certificate store has no usable root",
-                    ));
-                }
-            }
-            RootCertificates::Only(certs) => {
-                for der in certs {
-                    roots
-                        .add(der.clone().into())
-                        .map_err(|e| invalid("a root certificate cannot be read").with_source(e))?;
-                }
-            }
-        }
-        for der in &self.extra_roots {
-            roots
-                .add(der.clone().into())
-                .map_err(|e| invalid("a root certificate cannot be read").with_source(e))?;
-        }
-        for Pem(pem) in &self.extra_pem {
-            let mut found = 0usize;
-            for cert in CertificateDer::pem_slice_iter(pem) {
-                let cert = cert
-                    .map_err(|e| invalid("a PEM root certificate cannot be read").with_source(e))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| invalid("a root certificate cannot be read").with_source(e))?;
-                found += 1;
-            }
-            if found == 0 {
-                return Err(invalid(
-                    "the PEM text given as root certificates holds no certificate",
-                ));
-            }
-        }
+        let roots = tls::root_store(&self.roots, &self.extra_roots, &self.extra_pem)?;
         let routes = Arc::new(Routes::new(&self.proxy)?);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| invalid("TLS settings are not usable").with_source(e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(self.connect_timeout));
-        let http = CheckedConnector { inner: http };
-        // TLS to an `https://` proxy: HTTP/1.1, the same roots.
-        let tls_hop = HttpsConnectorBuilder::new()
-            .with_tls_config(tls.clone())
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http.clone());
-        let http = ProxyConnector {
-            direct: http,
-            tls_hop,
-            routes: routes.clone(),
-        };
-        let https = HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1();
-        let https = if self.http2 {
-            https.enable_http2().wrap_connector(http)
-        } else {
-            https.wrap_connector(http)
-        };
-        let connector = TimeoutConnector {
-            inner: https,
-            timeout: self.connect_timeout,
-        };
+        let tls = tls::client_config(roots)?;
+        let connector = connector(tls, self.connect_timeout, self.http2, routes.clone());
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)
@@ -350,7 +218,7 @@ impl HyperTransportBuilder {
 /// Cheap to clone (clones share the pool). Needs a Tokio runtime (with timers) to send.
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<TimeoutConnector<HttpsConnector<ProxyConnector>>, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
     routes: Arc<Routes>,
     settings: Arc<HyperTransportBuilder>,
 }
@@ -562,161 +430,4 @@ async fn read_capped(
         (None, None) => Bytes::new(),
     };
     Ok(http::Response::from_parts(parts, body))
-}
-
-/// The connect phase ran out of time (marker in the source chain).
-#[derive(Debug)]
-struct ConnectTimeout(Duration);
-
-impl fmt::Display for ConnectTimeout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no connection within {:?}", self.0)
-    }
-}
-
-impl StdError for ConnectTimeout {}
-
-/// Classifies hyper-util's error by walking its source chain; the message says what to check.
-fn classify(
-    e: hyper_util::client::legacy::Error,
-    uri: &http::Uri,
-    via: Option<&ProxyTarget>,
-) -> TransportError {
-    let mut connect_timeout = None;
-    let mut tls = false;
-    let mut tls_hint: Option<String> = None;
-    let mut proxy: Option<(String, bool)> = None;
-    let mut dns: Option<String> = None;
-    let mut io_timeout = false;
-    let mut canceled = false;
-    let mut stale = false;
-    let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
-    while let Some(s) = source {
-        if let Some(t) = s.downcast_ref::<ConnectTimeout>() {
-            connect_timeout = Some(t.0);
-        }
-        if let Some(p) = s.downcast_ref::<ProxyFailure>() {
-            proxy.get_or_insert_with(|| (p.message().to_string(), p.is_refusal()));
-        }
-        if let Some(d) = s.downcast_ref::<DnsFailure>() {
-            dns.get_or_insert_with(|| d.source.to_string());
-        } else if s.to_string() == "dns error" {
-            // hyper-util's `ConnectError` (not public) for a failed name lookup; its source
-            // is the resolver's error.
-            dns.get_or_insert_with(|| s.source().map_or_else(String::new, |c| c.to_string()));
-        }
-        if let Some(r) = s.downcast_ref::<rustls::Error>() {
-            tls = true;
-            tls_hint = tls_hint.or_else(|| tls_message(r, uri));
-        }
-        if let Some(h) = s.downcast_ref::<hyper::Error>() {
-            canceled |= h.is_canceled();
-        }
-        stale |= s.is::<StaleConnection>();
-        // An io::Error's `source()` skips the error it wraps, so step into it instead.
-        let mut next = s.source();
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                io_timeout = true;
-            }
-            if let Some(inner) = io.get_ref() {
-                next = Some(inner as &(dyn StdError + 'static));
-            }
-        }
-        source = next;
-    }
-    let detail = chain_text(&e);
-    if let Some(limit) = connect_timeout {
-        let through = via.map_or_else(String::new, |p| {
-            format!(" (through the proxy {})", p.address())
-        });
-        return TransportError::timeout(
-            TimeoutPhase::Connect,
-            format!("no connection within {limit:?}{through}"),
-        )
-        .with_source(e);
-    }
-    if e.is_connect() {
-        if io_timeout {
-            return TransportError::timeout(TimeoutPhase::Connect, detail).with_source(e);
-        }
-        if let Some((message, refusal)) = proxy {
-            let err = TransportError::new(ErrorKind::Connect, message).with_source(e);
-            return if refusal {
-                err.with_proxy_refusal()
-            } else {
-                err.with_proxy()
-            };
-        }
-        if let Some(why) = dns {
-            let host = uri.host().unwrap_or_default();
-            return TransportError::new(
-                ErrorKind::Connect,
-                format!("cannot resolve the host {host} ({why}); check the endpoint"),
-            )
-            .with_source(e);
-        }
-        let err =
-            TransportError::new(ErrorKind::Connect, tls_hint.unwrap_or(detail)).with_source(e);
-        return if tls { err.with_tls() } else { err };
-    }
-    if stale {
-        return TransportError::new(ErrorKind::Io, detail)
-            .with_stale_connection()
-            .with_source(e);
-    }
-    // A request canceled before it was written (its pooled connection closed first) never
-    // reached the server.
-    TransportError::new(ErrorKind::Io, detail)
-        .with_reached_server(!canceled)
-        .with_source(e)
-}
-
-/// What a TLS failure means for the person who sees it, when we know.
-fn tls_message(e: &rustls::Error, uri: &http::Uri) -> Option<String> {
-    let authority = uri.authority().map_or("", |a| a.as_str());
-    match e {
-        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => Some(format!(
-            "the server did not answer TLS; is the endpoint http://? ({authority}: {e})"
-        )),
-        rustls::Error::InvalidCertificate(_) => Some(format!(
-            "the certificate of {authority} is not trusted ({e}); to trust a private CA, add it \
-             with add_root_certificates_pem (the CLI's --ca-cert FILE)"
-        )),
-        _ => None,
-    }
-}
-
-/// Wraps a connector with a time limit on the whole connect (TCP and TLS handshake).
-#[derive(Clone)]
-struct TimeoutConnector<C> {
-    inner: C,
-    timeout: Duration,
-}
-
-impl<C> tower_service::Service<http::Uri> for TimeoutConnector<C>
-where
-    C: tower_service::Service<http::Uri> + Clone + Send + 'static,
-    C::Future: Send + 'static,
-    C::Error: Into<BoxError>,
-    C::Response: Send + 'static,
-{
-    type Response = C::Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<C::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, uri: http::Uri) -> Self::Future {
-        let limit = self.timeout;
-        let connecting = self.inner.call(uri);
-        Box::pin(async move {
-            match tokio::time::timeout(limit, connecting).await {
-                Ok(result) => result.map_err(Into::into),
-                Err(_) => Err(Box::new(ConnectTimeout(limit)) as BoxError),
-            }
-        })
-    }
 }

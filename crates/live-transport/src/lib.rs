@@ -130,6 +130,10 @@
 //! An untrusted certificate names `add_root_certificates_pem` (and the CLI's `--ca-cert`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "hyper")]
+mod classify;
+#[cfg(feature = "hyper")]
+mod connector;
 mod error;
 #[cfg(feature = "hyper")]
 mod hyper_transport;
@@ -139,9 +143,13 @@ mod proxy;
 mod stale;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+#[cfg(feature = "hyper")]
+mod tls;
 mod transport;
 
 pub use error::{BoxError, ErrorKind, TimeoutPhase, TransportError};
 #[cfg(feature = "hyper")]
-pub use hyper_transport::{HyperTransport, HyperTransportBuilder, RootCertificates};
+pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
+#[cfg(feature = "hyper")]
+pub use tls::RootCertificates;
 pub use transport::{BoxFuture, HttpTransport};
