@@ -1,5 +1,6 @@
 //! The client's one error type.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -71,11 +72,11 @@ pub enum ErrorKind {
     /// The async runtime the client was called from cannot run it (no Tokio runtime, or one
     /// built without timers); nothing was sent.
     Runtime(String),
-    /// The client's own pacing ([`crate::limit`]) has no permit for this action before the
+    /// The client's own pacing ([`crate::pacing`]) has no permit for this action before the
     /// operation's deadline: nothing was sent. [`LiveError::is_timeout`] is `true`.
     RateLimited {
         /// The action.
-        action: &'static str,
+        action: Cow<'static, str>,
         /// How long until the next permit.
         next_in: Duration,
         /// The time the operation had left.
@@ -134,7 +135,7 @@ pub struct LiveError {
     kind: ErrorKind,
     attempts: u32,
     may_have_been_applied: bool,
-    action: Option<&'static str>,
+    action: Option<Cow<'static, str>>,
 }
 
 impl LiveError {
@@ -152,7 +153,7 @@ impl LiveError {
     }
 
     /// Marks the error of `action` whose request may have taken effect.
-    pub(crate) fn applied_unknown(mut self, action: &'static str, unknown: bool) -> Self {
+    pub(crate) fn applied_unknown(mut self, action: Cow<'static, str>, unknown: bool) -> Self {
         self.may_have_been_applied = unknown;
         self.action = Some(action);
         self
@@ -375,7 +376,7 @@ impl fmt::Display for LiveError {
             write!(f, "; gave up after {} attempts", self.attempts)?;
         }
         if self.may_have_been_applied {
-            let action = self.action.unwrap_or("the request");
+            let action = self.action.as_deref().unwrap_or("the request");
             let check = match live_model::Action::from_name(action) {
                 Some(live_model::Action::CreatePullRecordTask) => {
                     "list the stream's tasks (ListPullRecordTask) before creating it again"

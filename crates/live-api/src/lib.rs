@@ -188,14 +188,16 @@
 pub mod bounded;
 mod client;
 mod credentials;
+mod engine;
 mod env;
 mod error;
 mod fleet;
 mod ini;
-pub mod limit;
+pub mod openapi;
 mod ops;
+pub mod pacing;
 mod record_files;
-mod retry;
+pub mod retry;
 mod wait;
 
 pub use client::{LiveClient, LiveClientBuilder};
@@ -211,17 +213,17 @@ pub use credentials::{
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
 pub use fleet::{GetPullRecordTasks, TaskResult, TaskResults};
-pub use limit::{
-    Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
-    RateParseError,
-};
-#[cfg(feature = "redis")]
-pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ItemStream, ListPullRecordTaskOutput, ListPullRecordTasks, PageStream, Pages,
     StopPullRecordTask, StopPullRecordTaskOutput, Tasks,
 };
+pub use pacing::{
+    Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
+    RateParseError,
+};
+#[cfg(feature = "redis")]
+pub use pacing::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use record_files::{
     file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,
     RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD,

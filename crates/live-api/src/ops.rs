@@ -12,7 +12,7 @@ use live_model::{
     StopPullRecordTaskResult, TaskStatus,
 };
 
-use crate::client::OutcomeCheck;
+use crate::engine::OutcomeCheck;
 use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 
 /// GetPullRecordTask's answer: the task, and the metadata with the request id.

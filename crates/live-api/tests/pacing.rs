@@ -356,8 +356,8 @@ async fn a_permit_after_the_deadline_fails_at_once_and_nothing_is_sent() {
     assert!(
         matches!(
             err.kind(),
-            ErrorKind::RateLimited { action: "GetPullRecordTask", next_in, left }
-                if *next_in == 5 * SEC && *left == SEC
+            ErrorKind::RateLimited { action, next_in, left }
+                if action == "GetPullRecordTask" && *next_in == 5 * SEC && *left == SEC
         ),
         "{err:?}"
     );
@@ -413,7 +413,7 @@ async fn pacing_off_sends_at_once() {
 
 #[tokio::test]
 async fn a_permit_given_before_a_throttling_answer_waits_for_its_retry_after_too() {
-    use live_api::limit::{Feedback, LocalRateLimiter, RateKey, RateLimiter};
+    use live_api::pacing::{Feedback, LocalRateLimiter, RateKey, RateLimiter};
     let env = manual();
     let limiter = LocalRateLimiter::new(RateLimits::documented().with_headroom(0.0))
         .with_environment(Arc::new(env.clone()));
@@ -447,7 +447,7 @@ async fn a_permit_given_before_a_throttling_answer_waits_for_its_retry_after_too
 
 #[tokio::test]
 async fn answers_to_requests_already_under_way_cut_the_rate_once() {
-    use live_api::limit::{Feedback, LocalRateLimiter, RateKey, RateLimiter};
+    use live_api::pacing::{Feedback, LocalRateLimiter, RateKey, RateLimiter};
     let env = manual();
     let limiter = LocalRateLimiter::new(RateLimits::documented().with_headroom(0.0))
         .with_environment(Arc::new(env.clone()));

@@ -66,22 +66,45 @@ pub use local::LocalRateLimiter;
 #[cfg(feature = "redis")]
 pub use redis::{RedisRateLimiter, RedisRateLimiterBuilder};
 
-/// Who is paced: an access key id and an action (each has its own budget at the service).
+/// Who is paced: an access key id and an action of a service (each has its own budget at the
+/// service), with the action's documented limit when it has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RateKey<'a> {
     /// The access key id that signs the request (not secret; never the secret key).
     pub access_key_id: &'a str,
-    /// The action, with its documented limit.
-    pub action: ActionFacts,
+    /// The service (`live`, `sts`, `iam` …).
+    pub service: &'a str,
+    /// The action, as in `?Action=`.
+    pub action: &'a str,
+    /// The action's documented (or declared) limit; `None` when it has none.
+    pub limit: Option<Rate>,
 }
 
 impl<'a> RateKey<'a> {
-    /// The key of `action` called with `access_key_id`.
+    /// The key of a Live `action` called with `access_key_id`, at its documented limit.
     pub fn new(access_key_id: &'a str, action: ActionFacts) -> Self {
         Self {
             access_key_id,
+            service: live_model::SERVICE,
+            action: action.name(),
+            limit: action.rate_limit_per_sec().and_then(Rate::per_second),
+        }
+    }
+
+    /// The key of any `service`'s `action`, with its `limit` (`None`: not paced unless
+    /// [`RateLimits`] names it).
+    pub fn of(
+        access_key_id: &'a str,
+        service: &'a str,
+        action: &'a str,
+        limit: Option<Rate>,
+    ) -> Self {
+        Self {
+            access_key_id,
+            service,
             action,
+            limit,
         }
     }
 }
@@ -116,11 +139,59 @@ impl NoPermit {
     }
 }
 
+/// A permit for one attempt, taken from a [`RateLimiter`] by
+/// [`permit`](trait.RateLimiter.html#method.permit): it says how long the caller waited for it, and takes what the
+/// attempt got back ([`Permit::report`]), so that a throttling answer slows every caller of the
+/// same key down. A permit dropped without a report (the attempt never got an answer) teaches
+/// the limiter nothing.
+#[must_use = "report the answer to the permit, so the limiter learns of throttling"]
+pub struct Permit<'a> {
+    limiter: &'a dyn RateLimiter,
+    key: RateKey<'a>,
+    waited: Duration,
+}
+
+impl fmt::Debug for Permit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit")
+            .field("key", &self.key)
+            .field("waited", &self.waited)
+            .finish()
+    }
+}
+
+impl<'a> Permit<'a> {
+    /// A permit of `limiter` for `key`, given after `waited`.
+    pub fn new(limiter: &'a dyn RateLimiter, key: RateKey<'a>, waited: Duration) -> Self {
+        Self {
+            limiter,
+            key,
+            waited,
+        }
+    }
+
+    /// How long the caller waited for it.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// The key it was given for.
+    pub fn key(&self) -> RateKey<'a> {
+        self.key
+    }
+
+    /// Tells the limiter what the attempt got back.
+    pub async fn report(self, feedback: Feedback) {
+        self.limiter.observe(self.key, feedback).await;
+    }
+}
+
 /// Paces calls per (access key id, action). Dyn-compatible: the client holds an
 /// `Arc<dyn RateLimiter>`.
 ///
-/// The client calls [`acquire`](RateLimiter::acquire) before every attempt and
-/// [`observe`](RateLimiter::observe) after every attempt that got an answer. An implementation
+/// Before every attempt the client takes a [`Permit`] (`limiter.permit(key, max_wait)`,
+/// which calls [`acquire`](RateLimiter::acquire)), and reports to it what the attempt got back
+/// (which calls [`observe`](RateLimiter::observe)). An implementation
 /// must be cheap to call concurrently, must never wait past `max_wait`, and should not reserve
 /// anything when it refuses.
 ///
@@ -154,8 +225,23 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
         max_wait: Duration,
     ) -> LiveFuture<'a, Result<Duration, NoPermit>>;
 
-    /// Learns from what an attempt got back (see [`Feedback`]).
+    /// Learns from what an attempt got back (see [`Feedback`]): what [`Permit::report`]
+    /// calls, and what a limiter shared with other processes is told of their answers.
     fn observe<'a>(&'a self, key: RateKey<'a>, feedback: Feedback) -> LiveFuture<'a, ()>;
+}
+
+impl dyn RateLimiter + '_ {
+    /// Waits for a permit for `key`, at most `max_wait` ([`RateLimiter::acquire`]), and hands
+    /// it over as a [`Permit`] that takes the attempt's answer. This is what the client calls
+    /// before every attempt.
+    pub async fn permit<'a>(
+        &'a self,
+        key: RateKey<'a>,
+        max_wait: Duration,
+    ) -> Result<Permit<'a>, NoPermit> {
+        let waited = self.acquire(key, max_wait).await?;
+        Ok(Permit::new(self, key, waited))
+    }
 }
 
 /// A rate: the time between two permits.
@@ -322,22 +408,33 @@ impl RateLimits {
     /// The rate `action` is limited to (before headroom): an override, else the documented
     /// limit; `None` when it is not paced.
     pub fn rate_for(&self, action: ActionFacts) -> Option<Rate> {
-        self.overrides
-            .iter()
-            .find(|(name, _)| name == action.name())
-            .map(|(_, rate)| *rate)
-            .or(self.all)
+        self.rate_named(action.name())
             .or_else(|| action.rate_limit_per_sec().and_then(Rate::per_second))
     }
 
     /// The paced interval of `action`, headroom included; `None` when it is not paced.
     pub fn interval_for(&self, action: ActionFacts) -> Option<Duration> {
-        self.interval_nanos_for(action).map(Duration::from_nanos)
+        self.rate_for(action)
+            .map(|rate| Duration::from_nanos(self.stretched(rate)))
     }
 
-    pub(crate) fn interval_nanos_for(&self, action: ActionFacts) -> Option<u64> {
-        let base = self.rate_for(action)?.interval_nanos();
-        Some((base as f64 * (1.0 + self.headroom)).ceil() as u64)
+    /// The paced interval of `key`, headroom included: an override of its action's name,
+    /// else the rate for all, else its own limit; `None` when it is not paced.
+    pub(crate) fn interval_nanos_for(&self, key: RateKey<'_>) -> Option<u64> {
+        let rate = self.rate_named(key.action).or(key.limit)?;
+        Some(self.stretched(rate))
+    }
+
+    fn rate_named(&self, action: &str) -> Option<Rate> {
+        self.overrides
+            .iter()
+            .find(|(name, _)| name == action)
+            .map(|(_, rate)| *rate)
+            .or(self.all)
+    }
+
+    fn stretched(&self, rate: Rate) -> u64 {
+        (rate.interval_nanos() as f64 * (1.0 + self.headroom)).ceil() as u64
     }
 }
 

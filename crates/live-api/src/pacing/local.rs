@@ -9,11 +9,22 @@ use super::gcra::{nanos, Gcra};
 use super::{Feedback, NoPermit, RateKey, RateLimiter, RateLimits};
 use crate::env::{Environment, LiveFuture, SystemEnvironment};
 
+/// A key as the limiter stores it: access key id, service, action.
+type OwnedKey = (String, String, String);
+
+fn owned(key: RateKey<'_>) -> OwnedKey {
+    (
+        key.access_key_id.to_owned(),
+        key.service.to_owned(),
+        key.action.to_owned(),
+    )
+}
+
 /// Above this many keys, keys back at rest are forgotten.
 const MAX_KEYS: usize = 4096;
 
 /// Paces calls in this process: per access key id and action, at [`RateLimits`], by the rule
-/// in [the module docs](crate::limit). The client's default ([`Pacing::Local`](crate::Pacing::Local));
+/// in [the module docs](crate::pacing). The client's default ([`Pacing::Local`](crate::Pacing::Local));
 /// all clones of a client share one.
 ///
 /// Build one yourself to share it between clients of one process (with
@@ -40,7 +51,7 @@ pub struct LocalRateLimiter {
     limits: RateLimits,
     env: Arc<dyn Environment>,
     origin: Instant,
-    keys: Mutex<HashMap<(String, &'static str), Gcra>>,
+    keys: Mutex<HashMap<OwnedKey, Gcra>>,
 }
 
 impl fmt::Debug for LocalRateLimiter {
@@ -80,16 +91,16 @@ impl LocalRateLimiter {
     /// The rate `key` is paced at now, in permits a second (lower than the limit for a while
     /// after a throttling answer); `None` when its action is not paced.
     pub fn current_rate(&self, key: RateKey<'_>) -> Option<f64> {
-        let base = self.limits.interval_nanos_for(key.action)?;
+        let base = self.limits.interval_nanos_for(key)?;
         let now = self.now();
         let keys = self.lock();
         let interval = keys
-            .get(&(key.access_key_id.to_owned(), key.action.name()))
+            .get(&owned(key))
             .map_or(base, |g| g.interval_at(base, now));
         Some(1e9 / interval as f64)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, &'static str), Gcra>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OwnedKey, Gcra>> {
         self.keys.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -104,7 +115,7 @@ impl LocalRateLimiter {
         key: RateKey<'_>,
         max_wait: Duration,
     ) -> Result<Duration, NoPermit> {
-        let Some(base) = self.limits.interval_nanos_for(key.action) else {
+        let Some(base) = self.limits.interval_nanos_for(key) else {
             return Ok(Duration::ZERO);
         };
         let now = self.now();
@@ -112,9 +123,7 @@ impl LocalRateLimiter {
         if keys.len() >= MAX_KEYS {
             keys.retain(|_, g| !g.idle_at(now));
         }
-        let gcra = keys
-            .entry((key.access_key_id.to_owned(), key.action.name()))
-            .or_default();
+        let gcra = keys.entry(owned(key)).or_default();
         gcra.reserve(base, now, nanos(max_wait))
             .map(Duration::from_nanos)
             .map_err(|wait| NoPermit::new(Duration::from_nanos(wait)))
@@ -124,21 +133,19 @@ impl LocalRateLimiter {
     /// pacing here, if it takes over, goes on from there instead of starting afresh.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn note_granted(&self, key: RateKey<'_>, wait: Duration) {
-        let Some(base) = self.limits.interval_nanos_for(key.action) else {
+        let Some(base) = self.limits.interval_nanos_for(key) else {
             return;
         };
         let slot = self.now().saturating_add(nanos(wait));
         self.lock()
-            .entry((key.access_key_id.to_owned(), key.action.name()))
+            .entry(owned(key))
             .or_default()
             .granted(base, slot);
     }
 
     /// Until when a throttling answer holds `key` (on this limiter's clock, in nanoseconds).
     fn blocked_until(&self, key: RateKey<'_>) -> u64 {
-        self.lock()
-            .get(&(key.access_key_id.to_owned(), key.action.name()))
-            .map_or(0, Gcra::blocked_until)
+        self.lock().get(&owned(key)).map_or(0, Gcra::blocked_until)
     }
 
     /// After a caller waited for its slot: a throttling answer that came meanwhile holds it
@@ -163,12 +170,12 @@ impl LocalRateLimiter {
         let Feedback::Throttled { retry_after } = feedback else {
             return;
         };
-        if self.limits.interval_nanos_for(key.action).is_none() {
+        if self.limits.interval_nanos_for(key).is_none() {
             return;
         }
         let now = self.now();
         self.lock()
-            .entry((key.access_key_id.to_owned(), key.action.name()))
+            .entry(owned(key))
             .or_default()
             .throttled(now, retry_after);
     }

@@ -1,5 +1,29 @@
-//! The one retry decision: given the error, the attempt, the elapsed time and the operation's
-//! idempotency, retry after a delay or give up. Every classification of failures lives here.
+//! The one retry decision, and the policies around it.
+//!
+//! After a failed attempt the engine asks one [`RetryPolicy`], with the error, the attempt,
+//! the elapsed and remaining time and the call's idempotency ([`RetryContext`]); nothing else
+//! decides whether to send again. The pieces, one per file:
+//!
+//! - [`FailureClass`]: how a failure bears on sending again (every classification lives here);
+//! - [`StandardRetry`]: the default policy (which failures, how many attempts, `Retry-After`);
+//! - [`Backoff`] / [`ExponentialBackoff`]: how long to wait (exponential, full jitter);
+//! - [`RetryPolicyExt::with_attempt_limit`] and [`RetryPolicyExt::with_time_limit`]: limits
+//!   that wrap any policy;
+//! - [`RetryBudget`]: a token bucket shared by a client and its clones, so that in an outage a
+//!   fleet does not multiply its load by retrying (asked after the policy said "retry").
+//!
+//! The operation's deadline bounds everything: no wait runs past it, and once it has passed
+//! the engine stops, whatever a policy says.
+
+mod backoff;
+mod budget;
+mod limits;
+mod standard;
+
+pub use backoff::{Backoff, ExponentialBackoff};
+pub use budget::RetryBudget;
+pub use limits::{AttemptLimit, RetryPolicyExt, TimeLimit};
+pub use standard::StandardRetry;
 
 use std::fmt;
 use std::time::Duration;
@@ -12,7 +36,8 @@ use crate::error::{ErrorKind, LiveError, TimeoutScope};
 /// How a failure bears on sending the request again.
 ///
 /// ```
-/// use live_api::{ErrorKind, FailureClass, LiveError};
+/// use live_api::{ErrorKind, LiveError};
+/// use live_api::retry::FailureClass;
 /// use live_transport::{ErrorKind as TransportKind, TransportError};
 ///
 /// let refused = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Connect, "refused")));
@@ -173,7 +198,8 @@ pub enum RetryDecision {
 ///
 /// ```
 /// use std::time::Duration;
-/// use live_api::{LiveError, RetryContext, RetryDecision, RetryPolicy};
+/// use live_api::LiveError;
+/// use live_api::retry::{RetryContext, RetryDecision, RetryPolicy};
 ///
 /// /// Retries reads only, once, after a second.
 /// #[derive(Debug)]
@@ -196,123 +222,8 @@ pub trait RetryPolicy: Send + Sync + fmt::Debug {
     fn decide(&self, ctx: &RetryContext<'_>) -> RetryDecision;
 }
 
-/// The default policy, tunable.
-///
-/// - Up to 3 attempts; exponential backoff from 100 ms, doubling, with full jitter (each wait
-///   drawn uniformly between zero and the ceiling), each wait capped at 5 s.
-/// - A `Retry-After` from the service is honoured: the wait is at least that long; one longer
-///   than 20 s is not waited for (the error is returned).
-/// - No retry whose wait would run past the operation's deadline.
-///
-/// What is sent again, by [`FailureClass`] and the operation's [`Idempotency`]:
-///
-/// | failure | `Read` (get, list) | `ByOutcome` (stop) | `NotIdempotent` (create) |
-/// |---|---|---|---|
-/// | `NotSent`: no connection, stale pooled connection, throttling | retry | retry | retry |
-/// | `Transient`: lost connection, attempt timeout, 5xx, `CommonErr` | retry | check, then retry | give up |
-/// | `Permanent`: input, keys, signature, certificate, a proxy's refusal, permission | give up | give up | give up |
-///
-/// "Check, then retry": after a stop whose answer was lost, the client asks
-/// GetPullRecordTask; a task already stopped means the stop succeeded.
-///
-/// ```
-/// use std::time::Duration;
-/// use live_api::StandardRetry;
-///
-/// let policy = StandardRetry::default().max_attempts(5).initial_backoff(Duration::from_millis(50));
-/// assert_eq!(policy.ceiling(1), Duration::from_millis(50));
-/// assert_eq!(policy.ceiling(3), Duration::from_millis(200));
-/// assert_eq!(StandardRetry::none().attempts(), 1);
-/// ```
-#[derive(Debug, Clone)]
-pub struct StandardRetry {
-    max_attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
-}
-
-impl Default for StandardRetry {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(20),
-        }
-    }
-}
-
-impl StandardRetry {
-    /// One attempt, no retry.
-    pub fn none() -> Self {
-        Self::default().max_attempts(1)
-    }
-
-    /// Attempts in all, the first included (at least 1).
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// The first backoff ceiling; it doubles with every retry.
-    pub fn initial_backoff(mut self, d: Duration) -> Self {
-        self.initial_backoff = d;
-        self
-    }
-
-    /// The cap on each wait.
-    pub fn max_backoff(mut self, d: Duration) -> Self {
-        self.max_backoff = d;
-        self
-    }
-
-    /// The longest `Retry-After` honoured; a longer one is not waited for.
-    pub fn max_retry_after(mut self, d: Duration) -> Self {
-        self.max_retry_after = d;
-        self
-    }
-
-    /// The number of attempts.
-    pub fn attempts(&self) -> u32 {
-        self.max_attempts
-    }
-
-    /// The backoff ceiling before retry number `retry` (1 for the first retry).
-    pub fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(retry.saturating_sub(1))
-            .unwrap_or(u32::MAX);
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
-    }
-}
-
-impl RetryPolicy for StandardRetry {
+impl<P: RetryPolicy + ?Sized> RetryPolicy for std::sync::Arc<P> {
     fn decide(&self, ctx: &RetryContext<'_>) -> RetryDecision {
-        if ctx.attempt >= self.max_attempts {
-            return RetryDecision::GiveUp;
-        }
-        let worth = match (ctx.class(), ctx.idempotency) {
-            (FailureClass::Permanent, _) => false,
-            (FailureClass::NotSent, _) => true,
-            (FailureClass::Transient, Idempotency::NotIdempotent) => false,
-            (FailureClass::Transient, Idempotency::Read | Idempotency::ByOutcome) => true,
-        };
-        if !worth {
-            return RetryDecision::GiveUp;
-        }
-        let mut delay = ctx.jitter(self.ceiling(ctx.attempt)).min(self.max_backoff);
-        if let Some(ra) = ctx.retry_after {
-            if ra > self.max_retry_after {
-                return RetryDecision::GiveUp;
-            }
-            delay = delay.max(ra);
-        }
-        if delay >= ctx.remaining {
-            return RetryDecision::GiveUp;
-        }
-        RetryDecision::RetryAfter(delay)
+        (**self).decide(ctx)
     }
 }

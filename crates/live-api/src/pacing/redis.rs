@@ -14,7 +14,7 @@ use super::{Feedback, LocalRateLimiter, NoPermit, RateKey, RateLimiter, RateLimi
 use crate::env::{within, Environment, LiveFuture, SystemEnvironment};
 use crate::error::{ErrorKind, LiveError};
 
-/// The GCRA of `limit::gcra` in Lua, on Redis's clock (`TIME`, microseconds), atomic.
+/// The GCRA of `pacing::gcra` in Lua, on Redis's clock (`TIME`, microseconds), atomic.
 ///
 /// `KEYS[1]`: the key's hash (fields `tat`: the next free slot, `f`: the rate as a fraction of
 /// the limit, `rf`: when it recovers from, `bu`: the end of the last `Retry-After`; times in µs
@@ -164,11 +164,12 @@ impl RedisRateLimiterBuilder {
 }
 
 /// Paces calls with one budget per access key id and action **shared through Redis** by every
-/// process (and machine) that uses the same Redis: the rule of [the module docs](crate::limit),
+/// process (and machine) that uses the same Redis: the rule of [the module docs](crate::pacing),
 /// as one atomic Lua script (loaded once, called by its SHA1 with `EVALSHA`, loaded again when
 /// Redis answers `NOSCRIPT`) on Redis's clock. Feature `redis`.
 ///
-/// - Keys: `volc-live:pace:` and the first 32 hex digits of SHA-256(access key id, action);
+/// - Keys: `volc-live:pace:` and the first 32 hex digits of SHA-256(access key id, action), the service joining them
+///   for a service other than `live`;
 ///   the access key id itself is not written to Redis. Each key expires a minute after its
 ///   last reserved slot.
 /// - A throttling answer seen by any process slows down every process. A caller that waited
@@ -285,7 +286,11 @@ impl RedisRateLimiter {
         let mut h = Sha256::new();
         h.update(key.access_key_id.as_bytes());
         h.update([0]);
-        h.update(key.action.name().as_bytes());
+        if key.service != live_model::SERVICE {
+            h.update(key.service.as_bytes());
+            h.update(b"\0");
+        }
+        h.update(key.action.as_bytes());
         let digest = hex::encode(h.finalize());
         format!("{}{}", self.shared.key_prefix, &digest[..32])
     }
@@ -480,7 +485,7 @@ impl RateLimiter for RedisRateLimiter {
     ) -> LiveFuture<'a, Result<Duration, NoPermit>> {
         Box::pin(async move {
             let s = &*self.shared;
-            let Some(base) = s.limits.interval_nanos_for(key.action) else {
+            let Some(base) = s.limits.interval_nanos_for(key) else {
                 return Ok(Duration::ZERO);
             };
             let started = s.env.monotonic();
@@ -522,7 +527,7 @@ impl RateLimiter for RedisRateLimiter {
             };
             let s = &*self.shared;
             s.local.learn(key, feedback);
-            let Some(base) = s.limits.interval_nanos_for(key.action) else {
+            let Some(base) = s.limits.interval_nanos_for(key) else {
                 return;
             };
             if self.redis_usable() {
