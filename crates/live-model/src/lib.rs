@@ -77,7 +77,7 @@ mod status;
 mod task;
 mod validate;
 
-pub use action::{Action, ActionFacts, Idempotency};
+pub use action::{Action, ActionFacts, HttpMethod, Idempotency};
 pub use actions::{
     CreatePullRecordTaskRequest, CreatePullRecordTaskResult, GetPullRecordTaskRequest,
     ListPullRecordTaskRequest, ListPullRecordTaskResult, Operation, Pagination,
