@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use live_model::{decode, Action, ActionFacts, Idempotency, Operation, Response};
+use live_model::{decode_for, Action, ActionFacts, Idempotency, Operation, Response};
 use live_transport::HttpTransport;
 use tracing::Instrument;
 use volc_sign::{Scope, Signer, SigningTime};
@@ -676,7 +676,7 @@ impl LiveClient {
                         (left, TimeoutScope::Operation)
                     };
                     let outcome = within(
-                        self.attempt::<O::Result>(&request, progress)
+                        self.attempt::<O>(&request, progress)
                             .instrument(span.clone()),
                         env.timer(bound),
                     )
@@ -813,11 +813,11 @@ impl LiveClient {
 
     /// One attempt: credentials, a fresh signature over a copy of the request, the exchange,
     /// the decoding.
-    async fn attempt<R: live_model::ResultBody>(
+    async fn attempt<O: Operation>(
         &self,
         template: &http::Request<Bytes>,
         progress: &Progress,
-    ) -> Result<Response<R>, Failed> {
+    ) -> Result<Response<O::Result>, Failed> {
         let inner = &*self.inner;
         let provided = inner
             .credentials
@@ -861,7 +861,8 @@ impl LiveClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        decode::<R>(response.status().as_u16(), response.body()).map_err(|e| Failed {
+        let (status, body) = (response.status().as_u16(), response.body());
+        decode_for::<O::Result>(O::ACTION.name(), status, body).map_err(|e| Failed {
             error: e.into(),
             retry_after,
         })
