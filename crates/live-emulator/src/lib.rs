@@ -147,12 +147,14 @@ mod backoff;
 mod clock;
 mod config;
 mod emulator;
+mod error;
 mod fault_effects;
 mod faults;
 mod files;
 mod gateway;
 mod listener;
 mod rate_limit;
+mod record_settings;
 mod reply;
 mod request;
 mod state;
@@ -168,21 +170,7 @@ pub use config::{
     DEMO_ACCOUNT, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
 pub use emulator::Emulator;
+pub use error::EmulatorError;
 pub use faults::{FaultKind, FaultRule, Faults};
-pub use files::{DEFAULT_RECORD_BUCKET, MIN_RECORD_SEGMENT};
+pub use record_settings::{DEFAULT_RECORD_BUCKET, MIN_RECORD_SEGMENT};
 pub use stats::{EmulatorStats, NO_ANSWER_CODE, OK_CODE, THROTTLED_CODE};
-
-/// Why the emulator could not start.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum EmulatorError {
-    /// The configuration is invalid (a credential, a seed task, a domain grant).
-    #[error("invalid emulator configuration: {0}")]
-    Config(String),
-    /// The address cannot be listened on, or a file cannot be written.
-    #[error("{0}")]
-    Io(String),
-    /// The TLS set-up failed.
-    #[error("TLS set-up failed: {0}")]
-    Tls(String),
-}
