@@ -355,16 +355,5 @@ impl LiveClient {
 
 /// Decodes the envelope of any action into `T` (a missing `Result` is read as `null`).
 fn decode_any<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<Response<T>, LiveError> {
-    struct Any<T>(T);
-    impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Any<T> {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            T::deserialize(d).map(Any)
-        }
-    }
-    impl<T: DeserializeOwned> live_model::ResultBody for Any<T> {
-        const ACTION: &'static str = "the call";
-        const REQUIRES_RESULT: bool = false;
-    }
-    let r = live_model::decode::<Any<T>>(status, body)?;
-    Ok(Response::new(r.metadata, r.result.0))
+    live_model::decode::<T>(status, body).map_err(LiveError::from)
 }

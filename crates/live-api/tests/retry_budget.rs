@@ -98,7 +98,11 @@ async fn a_retry_after_a_timeout_costs_more() {
         .unwrap();
     let err = get(&c).await.unwrap_err();
     assert!(err.is_timeout());
-    assert_eq!(err.attempts(), 2, "one retry (10 tokens), then the budget is empty");
+    assert_eq!(
+        err.attempts(),
+        2,
+        "one retry (10 tokens), then the budget is empty"
+    );
     assert_eq!(never.calls(), 2);
     assert_eq!(budget.available(), Some(0));
 }
@@ -114,9 +118,17 @@ async fn clones_share_the_budget() {
     let a = client(&canned, budget.clone());
     let b = a.clone();
     assert_eq!(get(&a).await.unwrap_err().attempts(), 3);
-    assert_eq!(get(&b).await.unwrap_err().attempts(), 1, "a's retries emptied it");
+    assert_eq!(
+        get(&b).await.unwrap_err().attempts(),
+        1,
+        "a's retries emptied it"
+    );
     let other = client(&canned, budget.clone());
-    assert_eq!(get(&other).await.unwrap_err().attempts(), 1, "handed the same budget");
+    assert_eq!(
+        get(&other).await.unwrap_err().attempts(),
+        1,
+        "handed the same budget"
+    );
     assert_eq!(budget.available(), Some(0));
 }
 

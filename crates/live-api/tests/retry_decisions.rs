@@ -31,7 +31,7 @@ fn service(code: &str, status: u16) -> LiveError {
 
 /// An error decoded from a real answer (the only way to make `UnexpectedResponse` and
 /// `Decode`, whose structs are not constructible here).
-fn decoded<T: live_model::ResultBody + std::fmt::Debug>(status: u16, body: &str) -> LiveError {
+fn decoded<T: serde::de::DeserializeOwned + std::fmt::Debug>(status: u16, body: &str) -> LiveError {
     LiveError::from(live_model::decode::<T>(status, body.as_bytes()).unwrap_err())
 }
 

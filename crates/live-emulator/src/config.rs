@@ -10,8 +10,8 @@ use live_model::GetShape;
 use serde::Deserialize;
 
 use crate::clock::{Clock, SystemClock};
-use crate::files::RecordSettings;
-use crate::EmulatorError;
+use crate::error::EmulatorError;
+use crate::record_settings::RecordSettings;
 
 /// The demo access key id: the public example key of Volcengine's signing documentation.
 pub const DEMO_ACCESS_KEY_ID: &str = "AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE";

@@ -8,11 +8,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{default_max_connections, EmulatorConfig};
+use crate::error::EmulatorError;
 use crate::faults::{FaultRule, Faults};
 use crate::listener::{accept_loop, tls_acceptor, Limits};
 use crate::state::State;
 use crate::timeouts::Timeouts;
-use crate::EmulatorError;
 
 /// A running emulator. Dropping it stops it (in the background); [`Emulator::shutdown`] stops
 /// it and waits.
@@ -140,7 +140,7 @@ impl Emulator {
     /// assert_eq!(stats.count("GetPullRecordTask", live_emulator::OK_CODE), 0);
     /// # Ok(()) }
     /// ```
-    pub fn stats(&self) -> crate::EmulatorStats {
+    pub fn stats(&self) -> crate::stats::EmulatorStats {
         self.state.stats.snapshot()
     }
 

@@ -22,15 +22,21 @@
 //!
 //! # What it checks, in the gateway's order
 //!
-//! 1. `Action` and `Version` are in the query (`MissingParameter`, 400) and known
-//!    (`InvalidActionOrVersion`, 404). A body over 1 MiB is `InvalidParam` (413).
+//! 1. The routing, before anything is verified: `Action` and `Version` are in the query
+//!    (`MissingParameter`, 400, `The request is missing Action parameter.`); the credential
+//!    scope, when it can be read, names the service `live` (`ServiceNotFound`, 404,
+//!    `This service[iam] not found.`); the pair is an operation served, an action of
+//!    [`live_model::Action`] in its version (`InvalidActionOrVersion`, 404,
+//!    `Could not find operation {Action} for version {Version}`). These refusals name back the
+//!    `Action` and `Version` the query gave (empty when absent), and `ServiceNotFound` the
+//!    service and region the scope named. A body over 1 MiB is `InvalidParam` (413).
 //! 2. Injected faults fire here (see [Faults](#faults)).
 //! 3. `Authorization` is present (`MissingAuthenticationToken`, 401) and well formed
 //!    (`InvalidAuthorization`, 400); `X-Date` is present (`MissingRequestInfo`, 400) and within
 //!    the skew window (`InvalidTimestamp`, 400); the access key is known (`InvalidAccessKey`,
 //!    401); the STS token matches (`InvalidSecretToken`, 401); the signature is valid over
 //!    exactly the headers listed in `SignedHeaders`, any set including `x-date`
-//!    (`SignatureDoesNotMatch`, 401); the scope's service is `live` (`ServiceNotFound`, 404).
+//!    (`SignatureDoesNotMatch`, 401).
 //! 4. Per access key and action: 10 requests a second for GetPullRecordTask and
 //!    DescribeRecordTaskFileHistory, 50 for the others (`FlowLimitExceeded`, 429,
 //!    `Retry-After: 1`).
@@ -147,12 +153,14 @@ mod backoff;
 mod clock;
 mod config;
 mod emulator;
+mod error;
 mod fault_effects;
 mod faults;
 mod files;
 mod gateway;
 mod listener;
 mod rate_limit;
+mod record_settings;
 mod reply;
 mod request;
 mod state;
@@ -168,21 +176,7 @@ pub use config::{
     DEMO_ACCOUNT, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
 pub use emulator::Emulator;
+pub use error::EmulatorError;
 pub use faults::{FaultKind, FaultRule, Faults};
-pub use files::{DEFAULT_RECORD_BUCKET, MIN_RECORD_SEGMENT};
+pub use record_settings::{DEFAULT_RECORD_BUCKET, MIN_RECORD_SEGMENT};
 pub use stats::{EmulatorStats, NO_ANSWER_CODE, OK_CODE, THROTTLED_CODE};
-
-/// Why the emulator could not start.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum EmulatorError {
-    /// The configuration is invalid (a credential, a seed task, a domain grant).
-    #[error("invalid emulator configuration: {0}")]
-    Config(String),
-    /// The address cannot be listened on, or a file cannot be written.
-    #[error("{0}")]
-    Io(String),
-    /// The TLS set-up failed.
-    #[error("TLS set-up failed: {0}")]
-    Tls(String),
-}

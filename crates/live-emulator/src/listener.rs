@@ -26,10 +26,10 @@ use tokio::task::JoinSet;
 
 use crate::backoff::AcceptBackoff;
 use crate::config::TlsConfig;
+use crate::error::EmulatorError;
 use crate::request::handle;
 use crate::state::State;
 use crate::timeouts::{Activity, Timeouts, Tracked};
-use crate::EmulatorError;
 
 /// How long shutdown waits for connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

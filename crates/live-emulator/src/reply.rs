@@ -131,8 +131,19 @@ impl Outcome {
         status: Option<u16>,
         message: impl Into<String>,
     ) -> Self {
+        Self::error_with(metadata(request_id, action), code, status, message)
+    }
+
+    /// The documented error envelope over `metadata` (for a request the gateway cannot route,
+    /// what it named); `status` defaults to the code's documented one, else 500.
+    pub(crate) fn error_with(
+        metadata: ResponseMetadata,
+        code: &ErrorCode,
+        status: Option<u16>,
+        message: impl Into<String>,
+    ) -> Self {
         let status = status.or_else(|| code.documented_status()).unwrap_or(500);
-        let meta = metadata(request_id, action).with_error(ErrorBody::new(code, message));
+        let meta = metadata.with_error(ErrorBody::new(code, message));
         Self {
             reply: reply(status, encode::<()>(&meta, None), "application/json"),
             code: Some(code.as_str().to_owned()),

@@ -1,8 +1,7 @@
-//! One request, through the gateway's steps in order: the admin path aside, `Action` and
-//! `Version`, the body, injected faults, the gateway's checks, the action; then one log line,
-//! and the answer (unless a fault loses it).
+//! One request, through the gateway's steps in order: the admin path aside, the routing
+//! (`Action` and `Version`, the scope's service), the body, injected faults, the gateway's
+//! checks, the action; then one log line, and the answer (unless a fault loses it).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,7 +13,6 @@ use crate::admin::{self, ADMIN_PREFIX};
 use crate::fault_effects::{self, Effect, Loss};
 use crate::reply::{Abort, Outcome, Reply};
 use crate::state::State;
-use crate::store::Failure;
 use crate::{actions, gateway, stats};
 
 /// The largest request body read.
@@ -31,18 +29,19 @@ pub(crate) async fn handle(
     }
     let request_id = state.request_id();
     let (parts, body) = req.into_parts();
-    let query: HashMap<String, String> = parts
-        .uri
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let action = match action_of(&query) {
+    let action = match gateway::route(&request_id, &parts) {
         Ok(action) => action,
-        Err(f) => {
-            let named = query.get("Action").map_or("", String::as_str);
-            let outcome = Outcome::error(&request_id, named, &f.code, None, f.message);
-            log(&state, named, None, &request_id, Some(&outcome), None);
-            return Ok(outcome.reply);
+        Err(unrouted) => {
+            let refusal = unrouted.refusal;
+            log(
+                &state,
+                &unrouted.action,
+                refusal.access_key_id.as_deref(),
+                &request_id,
+                Some(&refusal.outcome),
+                None,
+            );
+            return Ok(refusal.outcome.reply);
         }
     };
     let read = Limited::new(body, MAX_REQUEST_BYTES).collect();
@@ -112,26 +111,6 @@ pub(crate) async fn handle(
         None => Ok(outcome.reply),
         Some(loss) => loss.apply(outcome.reply),
     }
-}
-
-/// The action named by `Action` in the version given by `Version`, or the gateway's refusal:
-/// either missing is `MissingParameter` (400), an unknown pair `InvalidActionOrVersion` (404).
-fn action_of(query: &HashMap<String, String>) -> Result<Action, Failure> {
-    let named = query.get("Action").map_or("", String::as_str);
-    let Some(version) = query.get("Version").filter(|_| !named.is_empty()) else {
-        return Err(Failure::new(
-            ErrorCode::MissingParameter,
-            "Action and Version must be given in the query",
-        ));
-    };
-    Action::from_name(named)
-        .filter(|action| action.version() == version)
-        .ok_or_else(|| {
-            Failure::new(
-                ErrorCode::InvalidActionOrVersion,
-                format!("Could not find operation {named} for version {version}"),
-            )
-        })
 }
 
 /// One line per API request: action, access key id, status, code (or `-`), request id, and

@@ -11,12 +11,12 @@ use volc_sign::{Credentials, Verifier};
 
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
+use crate::error::EmulatorError;
 use crate::faults::Faults;
-use crate::files::RecordSettings;
 use crate::rate_limit::RateLimiter;
+use crate::record_settings::RecordSettings;
 use crate::stats::Stats;
 use crate::store::Store;
-use crate::EmulatorError;
 
 pub(crate) struct State {
     /// Verifies signatures against the configured credentials.

@@ -11,7 +11,7 @@ use live_model::{
 use time::OffsetDateTime;
 
 use crate::config::{DomainGrant, SeedTask};
-use crate::EmulatorError;
+use crate::error::EmulatorError;
 
 /// An action's refusal: the code (its documented status goes with it) and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

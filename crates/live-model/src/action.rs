@@ -1,6 +1,6 @@
-//! What is known about each action, written once: its name, version, documented rate limit
-//! and whether sending it twice is safe. The client (retries, URIs) and the emulator (dispatch,
-//! rate limits) both read it from here.
+//! What is known about each action, written once: its name, version, HTTP method, documented
+//! rate limit and whether sending it twice is safe. The client (retries, URIs, the request
+//! line) and the emulator (dispatch, rate limits) both read it from here.
 
 use crate::API_VERSION;
 
@@ -26,10 +26,69 @@ pub enum Idempotency {
     NotIdempotent,
 }
 
+/// The HTTP method an action is sent with.
+///
+/// With [`Post`](HttpMethod::Post) the request's JSON is the body (`Content-Type:
+/// application/json`); `Action` and `Version` are in the query either way.
+///
+/// ```
+/// use live_model::{Action, ActionFacts, HttpMethod};
+///
+/// assert_eq!(Action::GetPullRecordTask.facts().method(), HttpMethod::Post);
+/// assert_eq!(HttpMethod::Post.as_str(), "POST");
+/// let other = ActionFacts::new("DescribeSomething").with_method(HttpMethod::Get);
+/// assert_eq!(http::Method::from(other.method()), http::Method::GET);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpMethod {
+    /// `GET`: no body.
+    Get,
+    /// `POST` with a JSON body: every Live action.
+    Post,
+}
+
+impl HttpMethod {
+    /// The method as on the request line, e.g. `POST`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        }
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<HttpMethod> for http::Method {
+    fn from(m: HttpMethod) -> Self {
+        match m {
+            HttpMethod::Get => http::Method::GET,
+            HttpMethod::Post => http::Method::POST,
+        }
+    }
+}
+
 /// The actions of the pull-record-task API that this crate models.
 ///
 /// Every match on it in this workspace is exhaustive, so adding an action is a change to this
 /// enum, its facts below, and the emulator's handler; nothing else.
+///
+/// Their facts ([`Action::facts`]; a unit test holds this table to them):
+///
+/// | Action | Version | Method | Rate limit (requests/s per account) | Idempotency |
+/// |---|---|---|---|---|
+/// | `GetPullRecordTask` | `2023-01-01` | `POST` | 10 | [`Read`](Idempotency::Read) |
+/// | `CreatePullRecordTask` | `2023-01-01` | `POST` | 50 | [`NotIdempotent`](Idempotency::NotIdempotent) |
+/// | `ListPullRecordTask` | `2023-01-01` | `POST` | 50 | [`Read`](Idempotency::Read) |
+/// | `StopPullRecordTask` | `2023-01-01` | `POST` | 50 | [`ByOutcome`](Idempotency::ByOutcome) |
+/// | `DescribeRecordTaskFileHistory` | `2023-01-01` | `POST` | 10 | [`Read`](Idempotency::Read) |
+///
+/// Every one is sent as `POST /?Action={Action}&Version={Version}` with a JSON body.
 ///
 /// ```
 /// use live_model::Action;
@@ -81,6 +140,7 @@ impl Action {
         ActionFacts {
             name,
             version: API_VERSION,
+            method: HttpMethod::Post,
             rate_limit_per_sec: Some(rate),
             idempotency,
             known: Some(self),
@@ -95,6 +155,11 @@ impl Action {
     /// The API version.
     pub const fn version(self) -> &'static str {
         self.facts().version
+    }
+
+    /// The HTTP method.
+    pub const fn method(self) -> HttpMethod {
+        self.facts().method
     }
 
     /// The documented limit, requests per second per account.
@@ -125,16 +190,18 @@ impl std::fmt::Display for Action {
 /// The facts of any action, modelled or not: what [`crate::Operation::ACTION`] holds.
 ///
 /// For an action this crate does not model, [`ActionFacts::new`] gives a name with the
-/// cautious defaults: this crate's API version, no documented rate limit, and
-/// [`Idempotency::NotIdempotent`] (never sent twice unless it certainly did not arrive).
+/// cautious defaults: this crate's API version, [`HttpMethod::Post`] with a JSON body (as
+/// every Live action), no documented rate limit, and [`Idempotency::NotIdempotent`] (never
+/// sent twice unless it certainly did not arrive).
 ///
 /// ```
-/// use live_model::{Action, ActionFacts, Idempotency};
+/// use live_model::{Action, ActionFacts, HttpMethod, Idempotency};
 ///
 /// let other = ActionFacts::new("ListVhostRecordPresetV2")
 ///     .with_idempotency(Idempotency::Read)
 ///     .with_rate_limit_per_sec(10);
 /// assert_eq!(other.name(), "ListVhostRecordPresetV2");
+/// assert_eq!(other.method(), HttpMethod::Post);
 /// assert_eq!(other.action(), None);
 /// assert_eq!(ActionFacts::new("X").idempotency(), Idempotency::NotIdempotent);
 /// assert_eq!(Action::StopPullRecordTask.facts().action(), Some(Action::StopPullRecordTask));
@@ -143,6 +210,7 @@ impl std::fmt::Display for Action {
 pub struct ActionFacts {
     name: &'static str,
     version: &'static str,
+    method: HttpMethod,
     rate_limit_per_sec: Option<u32>,
     idempotency: Idempotency,
     known: Option<Action>,
@@ -150,11 +218,12 @@ pub struct ActionFacts {
 
 impl ActionFacts {
     /// An action this crate does not model: not idempotent, no documented limit,
-    /// version [`API_VERSION`].
+    /// version [`API_VERSION`], sent as [`HttpMethod::Post`] with a JSON body.
     pub const fn new(name: &'static str) -> Self {
         Self {
             name,
             version: API_VERSION,
+            method: HttpMethod::Post,
             rate_limit_per_sec: None,
             idempotency: Idempotency::NotIdempotent,
             known: None,
@@ -179,6 +248,12 @@ impl ActionFacts {
         self
     }
 
+    /// Says its HTTP method.
+    pub const fn with_method(mut self, method: HttpMethod) -> Self {
+        self.method = method;
+        self
+    }
+
     /// The name as in `?Action=`.
     pub const fn name(&self) -> &'static str {
         self.name
@@ -187,6 +262,11 @@ impl ActionFacts {
     /// The API version as in `?Version=`.
     pub const fn version(&self) -> &'static str {
         self.version
+    }
+
+    /// The HTTP method it is sent with.
+    pub const fn method(&self) -> HttpMethod {
+        self.method
     }
 
     /// The documented limit, requests per second per account, when there is one.
@@ -221,5 +301,65 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), Action::ALL.len());
         assert_eq!(Action::from_name("getpullrecordtask"), None);
+    }
+
+    /// The text between the first two backticks of a table cell, else the trimmed cell.
+    fn cell_text(cell: &str) -> &str {
+        let cell = cell.trim();
+        let mut parts = cell.split('`');
+        match (parts.next(), parts.next()) {
+            (Some(_), Some(inside)) => inside,
+            _ => cell,
+        }
+    }
+
+    #[test]
+    fn the_documented_table_is_the_facts() {
+        // The rows of the table in `Action`'s docs, read from this file's source.
+        let rows: Vec<Vec<&str>> = include_str!("action.rs")
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("/// | `"))
+            .map(|l| {
+                let l = l
+                    .trim_start_matches("/// |")
+                    .trim_end()
+                    .trim_end_matches('|');
+                l.split('|').map(cell_text).collect()
+            })
+            .collect();
+        assert_eq!(
+            rows.len(),
+            Action::ALL.len(),
+            "one row per action: {rows:?}"
+        );
+        for a in Action::ALL {
+            let f = a.facts();
+            let row = rows
+                .iter()
+                .find(|r| r[0] == f.name())
+                .unwrap_or_else(|| panic!("{a} has no row in the table"));
+            let idempotency = match f.idempotency() {
+                Idempotency::Read => "Read",
+                Idempotency::ByOutcome => "ByOutcome",
+                Idempotency::NotIdempotent => "NotIdempotent",
+            };
+            let rate = f.rate_limit_per_sec().map(|n| n.to_string());
+            assert_eq!(
+                row[1..],
+                [
+                    f.version(),
+                    f.method().as_str(),
+                    rate.as_deref().unwrap_or("none"),
+                    idempotency
+                ],
+                "{a}"
+            );
+            assert_eq!(
+                (a.name(), a.version(), a.method(), a.idempotency()),
+                (f.name(), f.version(), f.method(), f.idempotency())
+            );
+            assert_eq!(Some(a.rate_limit_per_sec()), f.rate_limit_per_sec());
+        }
     }
 }

@@ -1,32 +1,34 @@
 //! The four pull-record-task actions: their requests and results.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::task::format_rfc3339;
 use crate::{
-    validate, Action, ActionFacts, GetPullRecordTaskResult, PullRecordTask, ResultBody,
-    ValidationError,
+    validate, Action, ActionFacts, GetPullRecordTaskResult, PullRecordTask, ValidationError,
 };
 
-/// An action of the Live API: its facts (name, version, documented rate limit, idempotency),
-/// request body and result type.
+/// An action of the Live API: its facts (name, version, HTTP method, documented rate limit,
+/// idempotency), request body and result type.
 ///
-/// A client sends `POST /?Action={name}&Version={version}` with the JSON of `self`, after
-/// [`Operation::validate`] passed, and decodes the answer with
-/// `decode::<Self::Result>(status, body)`.
+/// The facts are the action's one home: a client sends
+/// `{method} /?Action={name}&Version={version}` (for every Live action `POST`, with the JSON of
+/// `self` as the body), after [`Operation::validate`] passed, and decodes the answer with
+/// [`decode_for::<Self::Result>(Self::ACTION.name(), status, body)`](crate::decode_for), so
+/// that an answer that does not decode names the action.
 ///
 /// An action this crate does not model can be sent the same way: give its name with
-/// [`ActionFacts::new`], which treats it as not idempotent unless it says otherwise.
+/// [`ActionFacts::new`], which treats it as not idempotent unless it says otherwise. Its result
+/// type needs nothing but `Deserialize`.
 ///
 /// ```
-/// use live_model::{ActionFacts, Idempotency, Operation, ResultBody, ValidationError};
+/// use live_model::{decode_for, ActionFacts, Idempotency, Operation, ValidationError};
 ///
 /// #[derive(serde::Serialize)]
 /// struct DescribeThing { #[serde(rename = "Id")] id: String }
 ///
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct Thing { #[serde(rename = "Name")] name: String }
-/// impl ResultBody for Thing { const ACTION: &'static str = "DescribeThing"; }
 ///
 /// impl Operation for DescribeThing {
 ///     const ACTION: ActionFacts = ActionFacts::new("DescribeThing").with_idempotency(Idempotency::Read);
@@ -34,12 +36,17 @@ use crate::{
 ///     fn validate(&self) -> Result<(), ValidationError> { Ok(()) }
 /// }
 /// assert_eq!(DescribeThing::ACTION.idempotency(), Idempotency::Read);
+///
+/// let body = br#"{"ResponseMetadata":{"RequestId":"r1"},"Result":{"Label":"x"}}"#;
+/// let err = decode_for::<Thing>(DescribeThing::ACTION.name(), 200, body).unwrap_err();
+/// assert!(err.to_string().starts_with("cannot decode the DescribeThing result: missing field `Name`"));
 /// ```
 pub trait Operation: Serialize {
     /// The action's facts, e.g. `Action::GetPullRecordTask.facts()`.
     const ACTION: ActionFacts;
-    /// What the answer's `Result` decodes into.
-    type Result: ResultBody;
+    /// What the answer's `Result` decodes into. A type that reads from `null` (as
+    /// [`StopPullRecordTaskResult`] does) accepts an answer without `Result`.
+    type Result: DeserializeOwned;
     /// Checks every field against the documented rules; the error names the field.
     fn validate(&self) -> Result<(), ValidationError>;
 }
@@ -202,10 +209,6 @@ impl CreatePullRecordTaskResult {
     }
 }
 
-impl ResultBody for CreatePullRecordTaskResult {
-    const ACTION: &'static str = Action::CreatePullRecordTask.name();
-}
-
 /// ListPullRecordTask: one page of tasks, optionally filtered.
 ///
 /// ```
@@ -325,10 +328,6 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PullRecordTask>,
     Ok(Option::<Vec<PullRecordTask>>::deserialize(d)?.unwrap_or_default())
 }
 
-impl ResultBody for ListPullRecordTaskResult {
-    const ACTION: &'static str = Action::ListPullRecordTask.name();
-}
-
 /// `Pagination` of a ListPullRecordTask page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -406,9 +405,4 @@ impl<'de> Deserialize<'de> for StopPullRecordTaskResult {
         serde::de::IgnoredAny::deserialize(d)?;
         Ok(Self {})
     }
-}
-
-impl ResultBody for StopPullRecordTaskResult {
-    const ACTION: &'static str = Action::StopPullRecordTask.name();
-    const REQUIRES_RESULT: bool = false;
 }

@@ -126,14 +126,6 @@ fn lenient_code_n<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Err
     })
 }
 
-/// The result type of an action: what `Result` decodes into.
-pub trait ResultBody: DeserializeOwned {
-    /// The action's name, for messages.
-    const ACTION: &'static str;
-    /// Whether a successful answer must carry `Result` (StopPullRecordTask's has none).
-    const REQUIRES_RESULT: bool = true;
-}
-
 /// A decoded successful answer: the metadata (with the request id) and the typed result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -181,7 +173,13 @@ struct Envelope<'a> {
 /// - a body that is not a JSON envelope (an HTML page, empty, truncated, over
 ///   [`MAX_RESPONSE_BYTES`]), or a non-2xx status without an error in the envelope, is an
 ///   [`Error::UnexpectedResponse`];
-/// - a `Result` of the wrong shape is an [`Error::Decode`] naming the field.
+/// - a `Result` of the wrong shape is an [`Error::Decode`] naming the field. It names no
+///   action: [`decode_for`], given the action's name, does.
+///
+/// `T` is the action's result type, [`Operation::Result`](crate::Operation::Result). An answer
+/// without `Result` decodes as `null` would: a type that reads from `null` (such as
+/// [`StopPullRecordTaskResult`](crate::StopPullRecordTaskResult), whose answer has none) needs
+/// none; for any other its absence is an [`Error::Decode`].
 ///
 /// Unknown fields are ignored. It never panics, whatever the bytes.
 ///
@@ -197,7 +195,29 @@ struct Envelope<'a> {
 /// assert!(err.is_retryable());
 /// assert!(err.to_string().starts_with("unexpected response (HTTP 502)"));
 /// ```
-pub fn decode<T: ResultBody>(http_status: u16, body: &[u8]) -> Result<Response<T>, Error> {
+pub fn decode<T: DeserializeOwned>(http_status: u16, body: &[u8]) -> Result<Response<T>, Error> {
+    decode_for("", http_status, body)
+}
+
+/// [`decode`] for an answer to `action` (its name, as in `?Action=`): the same, and a
+/// [`DecodeError`] names the action. A client takes the name from the operation's facts,
+/// [`Operation::ACTION`](crate::Operation::ACTION).
+///
+/// ```
+/// use live_model::{decode_for, Error, GetPullRecordTaskRequest, Operation};
+///
+/// let body = br#"{"ResponseMetadata":{"RequestId":"r1"},"Result":{"TaskId":7}}"#;
+/// let action = GetPullRecordTaskRequest::ACTION.name();
+/// let err = decode_for::<<GetPullRecordTaskRequest as Operation>::Result>(action, 200, body).unwrap_err();
+/// let Error::Decode(d) = &err else { panic!("{err:?}") };
+/// assert_eq!(d.action, "GetPullRecordTask");
+/// assert!(err.to_string().starts_with("cannot decode the GetPullRecordTask result: "));
+/// ```
+pub fn decode_for<T: DeserializeOwned>(
+    action: &'static str,
+    http_status: u16,
+    body: &[u8],
+) -> Result<Response<T>, Error> {
     let unexpected = |reason: String, request_id: Option<String>| {
         Error::UnexpectedResponse(UnexpectedResponse {
             http_status,
@@ -266,20 +286,19 @@ pub fn decode<T: ResultBody>(http_status: u16, body: &[u8]) -> Result<Response<T
     }
     let decode_error = |message: String| {
         Error::Decode(DecodeError {
-            action: T::ACTION,
+            action,
             message,
             request_id: request_id.clone(),
             http_status,
         })
     };
-    let raw = match envelope.result {
-        Some(raw) => raw.get(),
-        None if T::REQUIRES_RESULT => {
-            return Err(decode_error("the response has no Result".to_owned()))
-        }
-        None => "null",
-    };
-    let result = serde_json::from_str::<T>(raw).map_err(|e| decode_error(e.to_string()))?;
+    let result = match envelope.result {
+        Some(raw) => serde_json::from_str::<T>(raw.get()).map_err(|e| decode_error(e.to_string())),
+        // No Result: fine for a type that reads from null (the result of an action that
+        // answers without one), else an error.
+        None => serde_json::from_str::<T>("null")
+            .map_err(|_| decode_error("the response has no Result".to_owned())),
+    }?;
     Ok(Response { metadata, result })
 }
 

@@ -202,7 +202,8 @@ impl std::error::Error for UnexpectedResponse {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DecodeError {
-    /// The action whose result it is.
+    /// The action whose result it is, as in `?Action=`; empty when the decoder was not told
+    /// (see [`decode`](crate::decode) and [`decode_for`](crate::decode_for)).
     pub action: &'static str,
     /// What is wrong, naming the field (e.g. ``missing field `TaskId` ``).
     pub message: String,
@@ -216,10 +217,13 @@ impl fmt::Display for DecodeError {
     /// The message (which may quote the server's values) and request id go through
     /// [`sanitize`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cannot decode the ")?;
+        if !self.action.is_empty() {
+            write!(f, "{} ", self.action)?;
+        }
         write!(
             f,
-            "cannot decode the {} result: {} (",
-            self.action,
+            "result: {} (",
             sanitize(&self.message, MAX_MESSAGE_CHARS)
         )?;
         if let Some(id) = &self.request_id {

@@ -13,6 +13,11 @@
 //! - `Status` is Chinese text; [`TaskStatus`] keeps unknown values.
 //! - Errors can come with HTTP 200 (`CommonErr`) and `CodeN` is optional: [`decode`] looks at
 //!   `ResponseMetadata.Error` on every response.
+//! - What is known of an action (name, version, HTTP method, documented rate limit,
+//!   idempotency) has one home, its [`ActionFacts`]: [`Action::facts`], which an
+//!   [`Operation`] names as [`Operation::ACTION`]. Nothing else repeats it: a result type is
+//!   plain `Deserialize`, and [`decode_for`] takes the action's name from the caller (the
+//!   operation's facts) to name it in a [`DecodeError`].
 //! - Text from the server shown to a person goes through [`sanitize`](mod@sanitize): the
 //!   `Display` of [`ApiError`], [`UnexpectedResponse`] and [`DecodeError`] escapes control and
 //!   bidi characters and caps the length; the fields themselves keep the exact text.
@@ -20,7 +25,10 @@
 //! # Turning any response into a result or an error
 //!
 //! ```
-//! use live_model::{decode, Error, GetPullRecordTaskResult, TaskStatus};
+//! use live_model::{
+//!     decode, decode_for, Error, GetPullRecordTaskRequest, GetPullRecordTaskResult, Operation,
+//!     TaskStatus,
+//! };
 //!
 //! // The example from the API page.
 //! let body = r#"{
@@ -44,6 +52,12 @@
 //!     }
 //!     other => panic!("{other:?}"),
 //! }
+//!
+//! // A Result of the wrong shape: with the operation's facts, the error names the action.
+//! let body = br#"{"ResponseMetadata":{"RequestId":"r3"},"Result":{"TaskId":7}}"#;
+//! let action = GetPullRecordTaskRequest::ACTION.name();
+//! let err = decode_for::<GetPullRecordTaskResult>(action, 200, body).unwrap_err();
+//! assert!(err.to_string().starts_with("cannot decode the GetPullRecordTask result: "));
 //! # Ok::<(), live_model::Error>(())
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -77,7 +91,7 @@ mod status;
 mod task;
 mod validate;
 
-pub use action::{Action, ActionFacts, Idempotency};
+pub use action::{Action, ActionFacts, HttpMethod, Idempotency};
 pub use actions::{
     CreatePullRecordTaskRequest, CreatePullRecordTaskResult, GetPullRecordTaskRequest,
     ListPullRecordTaskRequest, ListPullRecordTaskResult, Operation, Pagination,
@@ -85,7 +99,7 @@ pub use actions::{
 };
 pub use code::{ErrorCode, RetryClass};
 pub use envelope::{
-    decode, encode, ErrorBody, Response, ResponseMetadata, ResultBody, MAX_RESPONSE_BYTES,
+    decode, decode_for, encode, ErrorBody, Response, ResponseMetadata, MAX_RESPONSE_BYTES,
 };
 pub use error::{ApiError, DecodeError, Error, TimeError, UnexpectedResponse, ValidationError};
 pub use record_files::{

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::task::{format_rfc3339, parse_rfc3339};
 use crate::ValidationError;
-use crate::{validate, Action, ActionFacts, Operation, Pagination, ResultBody, TimeError};
+use crate::{validate, Action, ActionFacts, Operation, Pagination, TimeError};
 
 /// The longest window DescribeRecordTaskFileHistory accepts: `DateTo` at most 7 days after
 /// `DateFrom`.
@@ -256,10 +256,6 @@ impl DescribeRecordTaskFileHistoryResult {
 
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RecordFile>, D::Error> {
     Ok(Option::<Vec<RecordFile>>::deserialize(d)?.unwrap_or_default())
-}
-
-impl ResultBody for DescribeRecordTaskFileHistoryResult {
-    const ACTION: &'static str = Action::DescribeRecordTaskFileHistory.name();
 }
 
 /// Reads a file field, whatever JSON it holds: a string as it is, a number or a boolean as its

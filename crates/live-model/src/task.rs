@@ -228,10 +228,6 @@ impl Serialize for GetPullRecordTaskResult {
     }
 }
 
-impl crate::ResultBody for GetPullRecordTaskResult {
-    const ACTION: &'static str = crate::Action::GetPullRecordTask.name();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

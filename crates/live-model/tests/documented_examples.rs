@@ -4,9 +4,10 @@
 use live_model::{
     decode, encode, CreatePullRecordTaskRequest, CreatePullRecordTaskResult, Error,
     GetPullRecordTaskRequest, GetPullRecordTaskResult, GetShape, ListPullRecordTaskRequest,
-    ListPullRecordTaskResult, Operation, ResultBody, StopPullRecordTaskRequest,
-    StopPullRecordTaskResult, TaskStatus,
+    ListPullRecordTaskResult, Operation, StopPullRecordTaskRequest, StopPullRecordTaskResult,
+    TaskStatus,
 };
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -60,12 +61,14 @@ const DOC_ERROR: &str = r#"{"ResponseMetadata": {"RequestId": "20201020172230010
   "Error": {"CodeN": 100008, "Code": "InvalidActionOrVersion",
             "Message": "Could not find operation GetUserById for version 2018-01-01"}}}"#;
 
-fn round_trip<T: ResultBody + Serialize>(json: &str) -> T {
+fn round_trip<T: DeserializeOwned + Serialize>(json: &str) -> T {
     let decoded = decode::<T>(200, json.as_bytes()).expect("decodes");
     let again: Value = serde_json::from_slice(&encode(&decoded.metadata, Some(&decoded.result)))
         .expect("re-encodes to JSON");
     let original: Value = serde_json::from_str(json).unwrap();
-    if T::REQUIRES_RESULT {
+    // A result that reads from null (StopPullRecordTask's) is not required, and not written.
+    let requires_result = serde_json::from_str::<T>("null").is_err();
+    if requires_result {
         assert_eq!(again, original, "re-encoding gives back the same JSON");
     }
     decoded.result

@@ -2,8 +2,10 @@
 //! its documented status; anything that is not an envelope is a typed unexpected response.
 
 use live_model::{
-    decode, encode, Error, ErrorBody, ErrorCode, GetPullRecordTaskResult, ListPullRecordTaskResult,
-    ResponseMetadata, RetryClass, StopPullRecordTaskResult, MAX_RESPONSE_BYTES,
+    decode, decode_for, encode, Error, ErrorBody, ErrorCode, GetPullRecordTaskRequest,
+    GetPullRecordTaskResult, ListPullRecordTaskRequest, ListPullRecordTaskResult, Operation,
+    ResponseMetadata, RetryClass, StopPullRecordTaskRequest, StopPullRecordTaskResult,
+    MAX_RESPONSE_BYTES,
 };
 
 fn error_envelope(code: &str, code_n: Option<i64>, message: &str) -> Vec<u8> {
@@ -130,7 +132,8 @@ fn not_an_envelope_is_an_unexpected_response() {
 #[test]
 fn wrong_result_shapes_are_decode_errors_naming_the_field() {
     let body = r#"{"ResponseMetadata":{"RequestId":"r"},"Result":{"StartTime":"","EndTime":"","Vhost":"v","Domain":"d","App":"a","Status":"停用"}}"#;
-    let err = decode::<GetPullRecordTaskResult>(200, body.as_bytes()).unwrap_err();
+    let action = GetPullRecordTaskRequest::ACTION.name();
+    let err = decode_for::<GetPullRecordTaskResult>(action, 200, body.as_bytes()).unwrap_err();
     let Error::Decode(d) = &err else {
         panic!("{err:?}")
     };
@@ -162,4 +165,54 @@ fn unknown_fields_are_ignored_and_null_list_is_empty() {
     let ok = decode::<ListPullRecordTaskResult>(200, body).unwrap();
     assert!(ok.result.list.is_empty());
     assert!(!ok.result.has_more());
+}
+
+#[test]
+fn a_decode_error_names_the_action_the_caller_gives_and_no_other() {
+    let wrong = br#"{"ResponseMetadata":{"RequestId":"r","Action":"GetPullRecordTask"},"Result":{"List":7}}"#;
+    // Told by the operation's facts: the error names that action.
+    let err = decode_for::<ListPullRecordTaskResult>(
+        ListPullRecordTaskRequest::ACTION.name(),
+        200,
+        wrong,
+    )
+    .unwrap_err();
+    let Error::Decode(d) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(d.action, "ListPullRecordTask");
+    assert!(
+        err.to_string()
+            .starts_with("cannot decode the ListPullRecordTask result: "),
+        "{err}"
+    );
+    // Not told: it names none (not even the one the answer claims).
+    let err = decode::<ListPullRecordTaskResult>(200, wrong).unwrap_err();
+    let Error::Decode(d) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(d.action, "");
+    assert!(
+        err.to_string().starts_with("cannot decode the result: "),
+        "{err}"
+    );
+    assert!(
+        err.to_string().ends_with("(request id r, HTTP 200)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn only_a_result_type_that_reads_from_null_may_go_without_result() {
+    let none = br#"{"ResponseMetadata":{"RequestId":"r"}}"#;
+    let stop = StopPullRecordTaskRequest::ACTION.name();
+    assert!(decode_for::<StopPullRecordTaskResult>(stop, 200, none).is_ok());
+    assert!(decode_for::<serde_json::Value>("DescribeThing", 200, none).is_ok());
+    let err =
+        decode_for::<ListPullRecordTaskResult>(ListPullRecordTaskRequest::ACTION.name(), 200, none)
+            .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot decode the ListPullRecordTask result: the response has no Result (request id r, HTTP 200)"
+    );
 }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use live_model::{decode, Action, ActionFacts, Operation, Response};
+use live_model::{decode_for, Action, ActionFacts, Operation, Response};
 use volc_sign::Signer;
 
 pub use builder::LiveClientBuilder;
@@ -141,12 +141,13 @@ impl LiveClient {
         );
         let call = self.live_call(facts, body)?;
         let decode = |status: u16, body: &[u8]| -> Result<Response<O::Result>, LiveError> {
-            decode::<O::Result>(status, body).map_err(LiveError::from)
+            decode_for::<O::Result>(facts.name(), status, body).map_err(LiveError::from)
         };
         self.inner.engine.run(&call, &decode, check).await
     }
 
-    /// The description of a Live action's call: POST with the JSON body, to the action's URI,
+    /// The description of a Live action's call: its method (POST) with the JSON body, to the
+    /// action's URI,
     /// signed in the client's scope, paced at the action's documented limit.
     fn live_call(&self, facts: ActionFacts, body: Bytes) -> Result<Call<'_>, LiveError> {
         let live = &self.inner.live;
@@ -158,7 +159,7 @@ impl LiveClient {
             _ => endpoint::action_uri(&live.base, facts)?,
         };
         let request = self.inner.engine.request(
-            http::Method::POST,
+            facts.method().into(),
             uri,
             live.host_header.clone(),
             Some("application/json"),
