@@ -191,7 +191,6 @@ mod credentials;
 mod env;
 mod error;
 mod fleet;
-mod ini;
 pub mod limit;
 mod ops;
 mod record_files;
