@@ -1,27 +1,31 @@
 //! The one environment seam: the wall clock (signing times, credential expiry), the monotonic
-//! clock and timers (deadlines), sleeping (backoff), the randomness of retry jitter, and
-//! environment variables. [`SystemEnvironment`] is the default; [`ManualEnvironment`] is the
-//! test double, whose time moves only when told to.
+//! clock and timers (deadlines), sleeping (backoff), the randomness of retry jitter,
+//! environment variables, the home directory and file reads (credentials files).
+//! [`SystemEnvironment`] is the default; [`ManualEnvironment`] is the test double, whose time
+//! moves only when told to and whose files are held in memory.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime};
+
+use crate::bounded::{read_file_bounded, BoundedReadError};
 
 /// A boxed, `Send` future: what this crate's traits return (dyn-compatible, no
 /// `async-trait`). The same type as `live_transport::BoxFuture`, defined here so that a
 /// credentials provider or an environment needs no transport crate.
 pub type LiveFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Time, waiting, randomness and environment variables, as the client sees them.
+/// Time, waiting, randomness, environment variables and files, as the client sees them.
 ///
-/// The builder hands one value to everything that needs it: signing, credentials caching,
-/// retries and deadlines. Implement it to run the client on another clock; use
-/// [`ManualEnvironment`] in tests.
+/// The builder hands one value to everything that needs it: signing, credentials providers
+/// (handed it each time they are asked), retries and deadlines. Implement it to run the client
+/// on another clock; use [`ManualEnvironment`] in tests.
 pub trait Environment: Send + Sync + fmt::Debug {
     /// Wall-clock time: signing times and credential expiry.
     fn now(&self) -> SystemTime;
@@ -51,6 +55,25 @@ pub trait Environment: Send + Sync + fmt::Debug {
     /// An environment variable as the platform holds it; `None` when unset. Text that is not
     /// UTF-8 is kept, so that a reader can say so instead of treating it as unset.
     fn var_os(&self, name: &str) -> Option<OsString>;
+
+    /// The user's home directory, under which the credentials files `.volc/credentials` and
+    /// `.volc/config` are looked for; `None` when there is none. Default: `HOME` read through
+    /// [`Environment::var_os`], `None` when it is unset or empty.
+    fn home_dir(&self) -> Option<PathBuf> {
+        self.var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from)
+    }
+
+    /// The bytes of the regular file at `path`, at most `max` of them; `Ok(None)` when nothing
+    /// is there. Every file the credentials providers read comes through here. Default: the
+    /// one bounded reader, [`read_file_bounded`], which refuses a directory, a FIFO, a device
+    /// or a socket without blocking on it, and a file of more than `max` bytes
+    /// ([`BoundedReadError::TooLarge`]) without reading past the bound. An implementation
+    /// keeps those answers, so that a reader treats its files as it treats real ones.
+    fn read_file(&self, path: &Path, max: usize) -> Result<Option<Vec<u8>>, BoundedReadError> {
+        read_file_bounded(path, max)
+    }
 }
 
 /// The process's clocks, Tokio's timer, a fast random generator and `std::env`.
@@ -156,6 +179,7 @@ struct ManualState {
     timers: Vec<(Duration, u64, Waker)>,
     next_timer: u64,
     vars: HashMap<String, OsString>,
+    files: HashMap<PathBuf, Vec<u8>>,
 }
 
 /// A test double whose time moves only when told to, so that retries, deadlines and expiry
@@ -166,7 +190,11 @@ struct ManualState {
 /// - [`Environment::timer`] completes when the clock reaches it: after enough sleeps, or an
 ///   [`advance`](ManualEnvironment::advance).
 /// - Jitter is the ceiling unless [`with_jitter`](ManualEnvironment::with_jitter) says
-///   otherwise; variables are only those [`set_var`](ManualEnvironment::set_var) gave.
+///   otherwise; variables are only those [`set_var`](ManualEnvironment::set_var) gave (the
+///   home directory is `HOME` among them).
+/// - Files are only those [`set_file`](ManualEnvironment::set_file) gave, held in memory:
+///   nothing is read from the disk. [`Environment::read_file`] refuses one of more than its
+///   bound as the bounded reader refuses a real one ([`BoundedReadError::TooLarge`]).
 ///
 /// Clones share the same clock.
 ///
@@ -184,6 +212,13 @@ struct ManualState {
 /// env.set_var("VOLCENGINE_ACCESS_KEY", "AKLTexample");
 /// assert_eq!(env.var_os("VOLCENGINE_ACCESS_KEY").unwrap(), "AKLTexample");
 /// assert_eq!(env.var_os("HOME"), None);
+///
+/// env.set_var("HOME", "/home/user");
+/// env.set_file("/home/user/.volc/config", r#"{"ak": "AKLTexample", "sk": "secret"}"#);
+/// let home = env.home_dir().unwrap();
+/// assert!(env.read_file(&home.join(".volc/config"), 1024).unwrap().is_some());
+/// assert_eq!(env.read_file(&home.join(".volc/credentials"), 1024).unwrap(), None);
+/// assert!(env.read_file(&home.join(".volc/config"), 8).is_err(), "over the bound");
 /// ```
 #[derive(Clone)]
 pub struct ManualEnvironment {
@@ -200,6 +235,7 @@ impl fmt::Debug for ManualEnvironment {
             .field("elapsed", &s.elapsed)
             .field("sleeps", &s.sleeps.len())
             .field("vars", &s.vars.keys().collect::<Vec<_>>())
+            .field("files", &s.files.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -216,6 +252,7 @@ impl ManualEnvironment {
                 timers: Vec::new(),
                 next_timer: 0,
                 vars: HashMap::new(),
+                files: HashMap::new(),
             })),
             jitter: Arc::new(|ceiling| ceiling),
         }
@@ -266,6 +303,17 @@ impl ManualEnvironment {
         self.lock().vars.remove(name);
     }
 
+    /// Puts a file at `path` holding `bytes` (replacing one there), for
+    /// [`Environment::read_file`] to read.
+    pub fn set_file(&self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) {
+        self.lock().files.insert(path.into(), bytes.into());
+    }
+
+    /// Removes the file at `path`: nothing is there any more.
+    pub fn remove_file(&self, path: impl AsRef<Path>) {
+        self.lock().files.remove(path.as_ref());
+    }
+
     /// Every wait made through [`Environment::sleep`], in order.
     pub fn sleeps(&self) -> Vec<Duration> {
         self.lock().sleeps.clone()
@@ -311,6 +359,17 @@ impl Environment for ManualEnvironment {
 
     fn var_os(&self, name: &str) -> Option<OsString> {
         self.lock().vars.get(name).cloned()
+    }
+
+    fn read_file(&self, path: &Path, max: usize) -> Result<Option<Vec<u8>>, BoundedReadError> {
+        match self.lock().files.get(path) {
+            None => Ok(None),
+            Some(bytes) if bytes.len() > max => Err(BoundedReadError::TooLarge {
+                path: path.to_owned(),
+                max,
+            }),
+            Some(bytes) => Ok(Some(bytes.clone())),
+        }
     }
 }
 
@@ -395,6 +454,48 @@ mod tests {
         assert_eq!(env.lock().timers.len(), 1);
         drop(timer);
         assert!(env.lock().timers.is_empty());
+    }
+
+    #[test]
+    fn manual_files_are_read_from_memory_within_the_bound_as_real_ones_are() {
+        let env = ManualEnvironment::starting_now();
+        let path = Path::new("/home/user/.volc/credentials");
+        assert_eq!(env.read_file(path, 10).unwrap(), None);
+        env.set_file(path, "0123456789");
+        assert_eq!(
+            env.read_file(path, 10).unwrap(),
+            Some(b"0123456789".to_vec())
+        );
+        let manual = env.read_file(path, 9).unwrap_err();
+        assert!(
+            matches!(manual, BoundedReadError::TooLarge { max: 9, .. }),
+            "{manual}"
+        );
+        // The same answer, in the same words, as the bounded reader gives for a real file.
+        let dir = std::env::temp_dir().join(format!("env-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("credentials");
+        std::fs::write(&real, "0123456789").unwrap();
+        let on_disk = SystemEnvironment.read_file(&real, 9).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            manual.to_string().replace(&path.display().to_string(), "P"),
+            on_disk
+                .to_string()
+                .replace(&real.display().to_string(), "P")
+        );
+        env.remove_file(path);
+        assert_eq!(env.read_file(path, 10).unwrap(), None);
+    }
+
+    #[test]
+    fn the_home_directory_is_home_unless_unset_or_empty() {
+        let env = ManualEnvironment::starting_now();
+        assert_eq!(env.home_dir(), None);
+        env.set_var("HOME", "");
+        assert_eq!(env.home_dir(), None);
+        env.set_var("HOME", "/home/user");
+        assert_eq!(env.home_dir(), Some(PathBuf::from("/home/user")));
     }
 
     #[test]
