@@ -318,13 +318,9 @@ impl LiveClientBuilder {
             )?,
         };
         let credentials = self.credentials.unwrap_or_else(|| {
-            Arc::new(
-                CachingCredentials::new(Arc::new(CredentialsChain::from_environment_with_profile(
-                    self.env.clone(),
-                    self.profile,
-                )))
-                .with_environment(self.env.clone()),
-            )
+            Arc::new(CachingCredentials::new(Arc::new(
+                CredentialsChain::with_profile(self.profile),
+            )))
         });
         let limiter: Option<Arc<dyn RateLimiter>> = match self.pacing {
             Pacing::Off => None,
@@ -536,7 +532,12 @@ impl LiveClient {
             return Ok(None);
         };
         let began = inner.env.monotonic();
-        let provided = match within(inner.credentials.provide(), inner.env.timer(left)).await {
+        let provided = match within(
+            inner.credentials.provide(&*inner.env),
+            inner.env.timer(left),
+        )
+        .await
+        {
             Some(p) => p.map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?,
             None => {
                 return Err(ErrorKind::Timeout {
@@ -821,7 +822,7 @@ impl LiveClient {
         let inner = &*self.inner;
         let provided = inner
             .credentials
-            .provide()
+            .provide(&*inner.env)
             .await
             .map_err(|e| LiveError::from(ErrorKind::Credentials(e)))?;
         let mut request = http::Request::new(template.body().clone());

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{CredentialsError, ProvideCredentials, ProvidedCredentials};
-use crate::env::{Environment, LiveFuture, SystemEnvironment};
+use crate::env::{Environment, LiveFuture};
 
 /// Caches another provider's credentials until `refresh_before` ahead of their expiry
 /// (default 5 minutes); long-term credentials are cached for good. Concurrent callers share
-/// one refresh.
+/// one refresh. Expiry is read on the wall clock ([`Environment::now`]) of the environment it
+/// is asked with, which it hands on to `inner`.
 pub struct CachingCredentials {
     inner: Arc<dyn ProvideCredentials>,
     refresh_before: Duration,
-    env: Arc<dyn Environment>,
     cached: tokio::sync::Mutex<Option<ProvidedCredentials>>,
 }
 
@@ -32,7 +32,6 @@ impl CachingCredentials {
         Self {
             inner,
             refresh_before: Duration::from_secs(300),
-            env: Arc::new(SystemEnvironment),
             cached: tokio::sync::Mutex::new(None),
         }
     }
@@ -42,26 +41,26 @@ impl CachingCredentials {
         self.refresh_before = margin;
         self
     }
-
-    /// Reads expiry against `env`'s wall clock (the client hands its own environment).
-    pub fn with_environment(mut self, env: Arc<dyn Environment>) -> Self {
-        self.env = env;
-        self
-    }
 }
 
 impl ProvideCredentials for CachingCredentials {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide<'a>(
+        &'a self,
+        env: &'a dyn Environment,
+    ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>> {
         Box::pin(async move {
             let mut cached = self.cached.lock().await;
             let fresh = |c: &ProvidedCredentials| {
-                c.expires_at
-                    .is_none_or(|at| self.env.now() + self.refresh_before < at)
+                c.expires_at.is_none_or(|at| {
+                    env.now()
+                        .checked_add(self.refresh_before)
+                        .is_some_and(|refresh_at| refresh_at < at)
+                })
             };
             if let Some(c) = cached.as_ref().filter(|c| fresh(c)) {
                 return Ok(c.clone());
             }
-            let c = self.inner.provide().await?;
+            let c = self.inner.provide(env).await?;
             *cached = Some(c.clone());
             Ok(c)
         })

@@ -1,13 +1,12 @@
 //! The order in which sources are asked.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::config::ConfigFileCredentials;
 use super::env::EnvCredentials;
 use super::profile::ProfileFileCredentials;
 use super::{CredentialsError, ProvideCredentials, ProvidedCredentials};
-use crate::env::{Environment, LiveFuture, SystemEnvironment};
+use crate::env::{Environment, LiveFuture};
 
 /// Tries providers in order: the first that has credentials wins; one that is configured but
 /// broken stops the chain with its error (it is never skipped silently); when none is
@@ -24,69 +23,46 @@ impl CredentialsChain {
     }
 
     /// The default order: the environment (`VOLCENGINE_*`, then `VOLC_*`), then
-    /// `$HOME/.volc/credentials`, then `$HOME/.volc/config` (JSON or INI); in the files, the
-    /// profile named by `$VOLCENGINE_PROFILE`, else `[default]`. A file without that profile's
-    /// section is passed over for the next one (never another profile's keys instead); when no
-    /// source has it, the error names the profile and each file looked at.
+    /// `~/.volc/credentials`, then `~/.volc/config` (JSON or INI); in the files, the profile
+    /// named by `$VOLCENGINE_PROFILE`, else `[default]`. A file without that profile's section
+    /// is passed over for the next one (never another profile's keys instead); when no source
+    /// has it, the error names the profile and each file looked at.
+    ///
+    /// Variables, the home directory (`~`) and the files are those of the [`Environment`]
+    /// the chain is asked with, read at each ask: the client's, or a
+    /// [`crate::ManualEnvironment`] in tests.
+    ///
+    /// [`Environment`]: crate::Environment
     pub fn default_chain() -> Self {
-        Self::from_environment(Arc::new(SystemEnvironment))
+        Self::with_profile(None)
     }
 
-    /// The default order, reading variables (and `HOME`) from `env`.
-    pub fn from_environment(env: Arc<dyn Environment>) -> Self {
-        Self::from_environment_with_profile(env, None)
-    }
-
-    /// The default order, reading variables from `env` and files under `home`; the files'
-    /// profile is `$VOLCENGINE_PROFILE` of `env`, else `default`.
-    pub fn for_env_and_home(env: Arc<dyn Environment>, home: Option<PathBuf>) -> Self {
-        Self::for_env_home_and_profile(env, home, None)
-    }
-
-    /// The default order, reading variables (and `HOME`) from `env`, the files' profile being
-    /// `profile` when given (else `$VOLCENGINE_PROFILE`, else `default`).
-    pub fn from_environment_with_profile(
-        env: Arc<dyn Environment>,
-        profile: Option<String>,
-    ) -> Self {
-        let home = env
-            .var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from);
-        Self::for_env_home_and_profile(env, home, profile)
-    }
-
-    /// The default order, reading variables from `env` and files under `home`, the files'
-    /// profile being `profile` when given (else `$VOLCENGINE_PROFILE`, else `default`).
-    pub fn for_env_home_and_profile(
-        env: Arc<dyn Environment>,
-        home: Option<PathBuf>,
-        profile: Option<String>,
-    ) -> Self {
-        let mut providers: Vec<Arc<dyn ProvideCredentials>> =
-            vec![Arc::new(EnvCredentials::with_environment(env.clone()))];
-        if let Some(home) = home {
-            let mut file = ProfileFileCredentials::new(home.join(".volc").join("credentials"))
-                .with_environment(env.clone());
-            let mut config =
-                ConfigFileCredentials::new(home.join(".volc").join("config")).with_environment(env);
-            if let Some(p) = profile {
-                file = file.profile(p.clone());
-                config = config.profile(p);
-            }
-            providers.push(Arc::new(file));
-            providers.push(Arc::new(config));
+    /// The default order, the files' profile being `profile` when given (else
+    /// `$VOLCENGINE_PROFILE`, else `default`).
+    pub fn with_profile(profile: Option<String>) -> Self {
+        let mut file = ProfileFileCredentials::in_home();
+        let mut config = ConfigFileCredentials::in_home();
+        if let Some(p) = profile {
+            file = file.profile(p.clone());
+            config = config.profile(p);
         }
-        Self::new(providers)
+        Self::new(vec![
+            Arc::new(EnvCredentials::new()),
+            Arc::new(file),
+            Arc::new(config),
+        ])
     }
 }
 
 impl ProvideCredentials for CredentialsChain {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide<'a>(
+        &'a self,
+        env: &'a dyn Environment,
+    ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>> {
         Box::pin(async move {
             let mut looked_at = Vec::new();
             for p in &self.providers {
-                match p.provide().await {
+                match p.provide(env).await {
                     Ok(c) => return Ok(c),
                     Err(CredentialsError::NotConfigured { looked_at: more }) => {
                         looked_at.extend(more)

@@ -91,7 +91,8 @@ pub fn parse_config_file_for(
 /// which has no profiles; or INI as the `volc` CLI writes it, read like
 /// [`ProfileFileCredentials`]. An absent file, a profile without a section there (or any
 /// profile but `default` in the JSON form), or a section holding only `region` and the like is
-/// "not configured", and the chain goes on.
+/// "not configured", and the chain goes on. The file and the variable are read through the
+/// [`crate::Environment`] the provider is asked with, as [`ProfileFileCredentials`] reads them.
 ///
 /// [`ProfileFileCredentials`]: super::ProfileFileCredentials
 #[derive(Clone)]
@@ -99,8 +100,13 @@ pub struct ConfigFileCredentials {
     file: ProfileFile,
 }
 
+/// Where `~/.volc/config` is under a home directory.
+pub(super) const CONFIG_IN_HOME: &[&str] = &[".volc", "config"];
+
 profile_file_provider!(
     ConfigFileCredentials,
     parse_config_file_for,
+    CONFIG_IN_HOME,
+    "~/.volc/config",
     " (of the INI form)"
 );

@@ -1,19 +1,20 @@
 //! Credentials from environment variables.
 
 use std::fmt;
-use std::sync::Arc;
 
 use volc_sign::Credentials;
 
 use super::{env_text, ready, CredentialsError, ProvideCredentials, ProvidedCredentials};
-use crate::env::{Environment, LiveFuture, SystemEnvironment};
+use crate::env::{Environment, LiveFuture};
 
 /// Credentials from environment variables: `VOLCENGINE_ACCESS_KEY`, `VOLCENGINE_SECRET_KEY`
 /// and optional `VOLCENGINE_SESSION_TOKEN` (the new-generation SDKs), else `VOLC_ACCESSKEY`
-/// and `VOLC_SECRETKEY` (the older SDKs). One of a pair without the other is an error.
-#[derive(Clone)]
+/// and `VOLC_SECRETKEY` (the older SDKs), read through the [`Environment`] it is asked with
+/// (the process's variables with [`crate::SystemEnvironment`]). One of a pair without the
+/// other is an error.
+#[derive(Clone, Default)]
 pub struct EnvCredentials {
-    env: Arc<dyn Environment>,
+    _private: (),
 }
 
 impl fmt::Debug for EnvCredentials {
@@ -22,33 +23,19 @@ impl fmt::Debug for EnvCredentials {
     }
 }
 
-impl Default for EnvCredentials {
-    fn default() -> Self {
-        Self {
-            env: Arc::new(SystemEnvironment),
-        }
-    }
-}
-
 impl EnvCredentials {
-    /// Reads the process environment.
+    /// Reads the variables of the environment it is asked with.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Reads the variables of `env` (e.g. a [`crate::ManualEnvironment`] in tests).
-    pub fn with_environment(env: Arc<dyn Environment>) -> Self {
-        Self { env }
-    }
-
     fn pair(
-        &self,
+        env: &dyn Environment,
         ak_name: &str,
         sk_name: &str,
         token_name: Option<&str>,
     ) -> Result<ProvidedCredentials, CredentialsError> {
         let source = format!("${ak_name}/${sk_name}");
-        let env = &*self.env;
         let (ak, sk) = match (env_text(env, ak_name)?, env_text(env, sk_name)?) {
             (None, None) => return Err(CredentialsError::not_configured(source)),
             (Some(_), None) => {
@@ -72,14 +59,15 @@ impl EnvCredentials {
         keys(&source, ak, sk, token)
     }
 
-    fn read(&self) -> Result<ProvidedCredentials, CredentialsError> {
-        match self.pair(
+    fn read(env: &dyn Environment) -> Result<ProvidedCredentials, CredentialsError> {
+        match Self::pair(
+            env,
             "VOLCENGINE_ACCESS_KEY",
             "VOLCENGINE_SECRET_KEY",
             Some("VOLCENGINE_SESSION_TOKEN"),
         ) {
             Err(CredentialsError::NotConfigured { mut looked_at }) => {
-                match self.pair("VOLC_ACCESSKEY", "VOLC_SECRETKEY", None) {
+                match Self::pair(env, "VOLC_ACCESSKEY", "VOLC_SECRETKEY", None) {
                     Err(CredentialsError::NotConfigured { looked_at: more }) => {
                         looked_at.extend(more);
                         Err(CredentialsError::NotConfigured { looked_at })
@@ -93,8 +81,11 @@ impl EnvCredentials {
 }
 
 impl ProvideCredentials for EnvCredentials {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-        ready(self.read())
+    fn provide<'a>(
+        &'a self,
+        env: &'a dyn Environment,
+    ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>> {
+        ready(Self::read(env))
     }
 }
 

@@ -96,26 +96,50 @@ impl CredentialsError {
 /// Provides credentials, possibly asynchronously (e.g. from STS). Dyn-compatible; the future
 /// type is this crate's [`LiveFuture`], so a provider needs no transport crate.
 ///
+/// A provider is handed an [`Environment`] each time it is asked (the client hands its own,
+/// set once on the builder), and reads the clock, variables, home directory and files through
+/// it, never from the process directly. It keeps no environment of its own: one provider
+/// serves clients on different environments, and a [`crate::ManualEnvironment`] decides all
+/// it sees in a test.
+///
 /// ```
-/// use live_api::{CredentialsError, LiveFuture, ProvideCredentials, ProvidedCredentials};
+/// use std::time::{Duration, SystemTime};
+/// use live_api::{
+///     CredentialsError, Environment, LiveFuture, ManualEnvironment, ProvideCredentials,
+///     ProvidedCredentials,
+/// };
 ///
 /// #[derive(Debug)]
 /// struct FromVault;
 ///
 /// impl ProvideCredentials for FromVault {
-///     fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
-///         Box::pin(async {
+///     fn provide<'a>(
+///         &'a self,
+///         env: &'a dyn Environment,
+///     ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>> {
+///         Box::pin(async move {
 ///             let creds = volc_sign::Credentials::new("AKTPexample", "secret").unwrap()
 ///                 .with_session_token("STS2token").unwrap();
-///             let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+///             // An hour on the clock of the environment it is asked with.
+///             let expires = env.now() + Duration::from_secs(3600);
 ///             Ok(ProvidedCredentials::expiring(creds, expires))
 ///         })
 ///     }
 /// }
+///
+/// let env = ManualEnvironment::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let provided = FromVault.provide(&env).await?;
+/// assert_eq!(provided.expires_at, Some(env.now() + Duration::from_secs(3600)));
+/// # Ok::<(), CredentialsError>(())
+/// # }).unwrap();
 /// ```
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
-    /// The credentials to sign the next request with.
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>>;
+    /// The credentials to sign the next request with, read through `env`.
+    fn provide<'a>(
+        &'a self,
+        env: &'a dyn Environment,
+    ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>>;
 }
 
 /// A provider's answer that is known at once.
@@ -126,13 +150,19 @@ fn ready(
 }
 
 impl ProvideCredentials for ProvidedCredentials {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide<'a>(
+        &'a self,
+        _env: &'a dyn Environment,
+    ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>> {
         ready(Ok(self.clone()))
     }
 }
 
 impl ProvideCredentials for Credentials {
-    fn provide(&self) -> LiveFuture<'_, Result<ProvidedCredentials, CredentialsError>> {
+    fn provide<'a>(
+        &'a self,
+        _env: &'a dyn Environment,
+    ) -> LiveFuture<'a, Result<ProvidedCredentials, CredentialsError>> {
         ready(Ok(ProvidedCredentials::new(self.clone())))
     }
 }

@@ -3,23 +3,23 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use volc_sign::Credentials;
 
 use super::ini;
 use super::{env_text, CredentialsError, ProvidedCredentials, DEFAULT_PROFILE, PROFILE_VARIABLE};
-use crate::bounded::{read_file_bounded, BoundedReadError};
-use crate::env::{Environment, SystemEnvironment};
+use crate::bounded::BoundedReadError;
+use crate::env::Environment;
 
 /// The largest credentials file read, in bytes.
 const MAX_FILE_BYTES: usize = 64 * 1024;
 
-/// A credentials file's shown name and bytes, read through the one bounded reader; an absent
-/// file is "not configured", anything else that cannot be read is "configured but broken".
-fn read_file(path: &Path) -> Result<(String, Vec<u8>), CredentialsError> {
+/// A credentials file's shown name and bytes, read through `env` (by default the one bounded
+/// reader); an absent file is "not configured", anything else that cannot be read is
+/// "configured but broken".
+fn read_file(env: &dyn Environment, path: &Path) -> Result<(String, Vec<u8>), CredentialsError> {
     let shown = path.display().to_string();
-    match read_file_bounded(path, MAX_FILE_BYTES) {
+    match env.read_file(path, MAX_FILE_BYTES) {
         Ok(Some(bytes)) => Ok((shown, bytes)),
         Ok(None) => Err(CredentialsError::not_configured(format!(
             "{shown} (no such file)"
@@ -179,40 +179,75 @@ pub fn parse_profile_file_for(
     })
 }
 
-/// Which profile a file provider reads: one given, else `$VOLCENGINE_PROFILE` of an
-/// environment, else `default`.
+/// Which profile a file provider reads: one given, else `$VOLCENGINE_PROFILE` of the
+/// environment it is asked with, else `default`.
 #[derive(Clone)]
 pub(super) enum ProfileChoice {
     Given(String),
-    FromEnvironment(Arc<dyn Environment>),
+    FromEnvironment,
 }
 
 impl fmt::Debug for ProfileChoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Given(p) => write!(f, "{p:?}"),
-            Self::FromEnvironment(_) => write!(f, "${PROFILE_VARIABLE} or {DEFAULT_PROFILE:?}"),
+            Self::FromEnvironment => write!(f, "${PROFILE_VARIABLE} or {DEFAULT_PROFILE:?}"),
         }
     }
 }
 
 impl ProfileChoice {
-    fn resolve(&self) -> Result<String, CredentialsError> {
+    fn resolve(&self, env: &dyn Environment) -> Result<String, CredentialsError> {
         match self {
             Self::Given(p) => Ok(p.clone()),
-            Self::FromEnvironment(env) => {
-                Ok(env_text(&**env, PROFILE_VARIABLE)?
-                    .unwrap_or_else(|| DEFAULT_PROFILE.to_owned()))
+            Self::FromEnvironment => {
+                Ok(env_text(env, PROFILE_VARIABLE)?.unwrap_or_else(|| DEFAULT_PROFILE.to_owned()))
             }
         }
     }
 }
 
-/// What [`ProfileFileCredentials`] and [`ConfigFileCredentials`] share: the file, which
-/// profile to read, and reading that profile with the file's parser.
+/// Where `~/.volc/credentials` is under a home directory.
+pub(super) const CREDENTIALS_IN_HOME: &[&str] = &[".volc", "credentials"];
+
+/// Where a file provider's file is: a path given, or one under the home directory of the
+/// environment it is asked with.
+#[derive(Clone)]
+pub(super) enum FileLocation {
+    Given(PathBuf),
+    InHome(&'static [&'static str]),
+}
+
+impl fmt::Debug for FileLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Given(path) => write!(f, "{path:?}"),
+            Self::InHome(parts) => write!(f, "{:?}", format!("~/{}", parts.join("/"))),
+        }
+    }
+}
+
+impl FileLocation {
+    /// The path, or "not configured" when it is under a home directory and there is none.
+    fn resolve(&self, env: &dyn Environment) -> Result<PathBuf, CredentialsError> {
+        match self {
+            Self::Given(path) => Ok(path.clone()),
+            Self::InHome(parts) => match env.home_dir() {
+                Some(home) => Ok(parts.iter().fold(home, |path, part| path.join(part))),
+                None => Err(CredentialsError::not_configured(format!(
+                    "~/{} (no home directory: HOME is unset or empty)",
+                    parts.join("/")
+                ))),
+            },
+        }
+    }
+}
+
+/// What [`ProfileFileCredentials`] and [`super::ConfigFileCredentials`] share: where the file
+/// is, which profile to read, and reading that profile with the file's parser.
 #[derive(Clone)]
 pub(super) struct ProfileFile {
-    path: PathBuf,
+    location: FileLocation,
     pub(super) profile: ProfileChoice,
 }
 
@@ -221,52 +256,66 @@ pub(super) type ParseProfile =
     fn(&str, &[u8], &str) -> Result<ProvidedCredentials, CredentialsError>;
 
 impl ProfileFile {
-    pub(super) fn new(path: PathBuf) -> Self {
+    pub(super) fn new(location: FileLocation) -> Self {
         Self {
-            path,
-            profile: ProfileChoice::FromEnvironment(Arc::new(SystemEnvironment)),
+            location,
+            profile: ProfileChoice::FromEnvironment,
         }
     }
 
+    /// Reads the profile from the file, both found through `env`.
     pub(super) fn read(
         &self,
+        env: &dyn Environment,
         parse: ParseProfile,
     ) -> Result<ProvidedCredentials, CredentialsError> {
-        let profile = self.profile.resolve()?;
-        let (shown, bytes) = read_file(&self.path)?;
+        let profile = self.profile.resolve(env)?;
+        let path = self.location.resolve(env)?;
+        let (shown, bytes) = read_file(env, &path)?;
         parse(&shown, &bytes, &profile)
     }
 
     pub(super) fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(name)
-            .field("path", &self.path)
+            .field("path", &self.location)
             .field("profile", &self.profile)
             .finish()
     }
 }
 
-/// The public face of a [`ProfileFile`] provider: `new`, `profile`, `with_environment`,
-/// `Debug` and [`ProvideCredentials`], reading with `$parse`; `$form` says which form of the
-/// file has profiles.
+/// The public face of a [`ProfileFile`] provider: `new`, `in_home`, `profile`, `Debug` and
+/// [`ProvideCredentials`](super::ProvideCredentials), reading with `$parse`; `$in_home` is
+/// where the file is under a home directory, `$shown` its name there, and `$form` says which
+/// form of the file has profiles.
 macro_rules! profile_file_provider {
-    ($name:ident, $parse:path, $form:literal) => {
+    ($name:ident, $parse:path, $in_home:expr, $shown:literal, $form:literal) => {
         impl $name {
             #[doc = concat!("Reads `path`, profile `$VOLCENGINE_PROFILE` or `default`", $form, ".")]
             pub fn new(path: impl Into<::std::path::PathBuf>) -> Self {
                 Self {
-                    file: $crate::credentials::profile::ProfileFile::new(path.into()),
+                    file: $crate::credentials::profile::ProfileFile::new(
+                        $crate::credentials::profile::FileLocation::Given(path.into()),
+                    ),
+                }
+            }
+
+            #[doc = concat!(
+                "Reads `", $shown, "`, under the home directory of the environment it is asked with ",
+                "([`Environment::home_dir`](crate::Environment::home_dir)), as the default chain does; ",
+                "profile `$VOLCENGINE_PROFILE` or `default`", $form, ". Without a home directory, ",
+                "it is not configured."
+            )]
+            pub fn in_home() -> Self {
+                Self {
+                    file: $crate::credentials::profile::ProfileFile::new(
+                        $crate::credentials::profile::FileLocation::InHome($in_home),
+                    ),
                 }
             }
 
             #[doc = concat!("Reads this profile (section)", $form, ", whatever `$VOLCENGINE_PROFILE` says.")]
             pub fn profile(mut self, name: impl Into<String>) -> Self {
                 self.file.profile = $crate::credentials::profile::ProfileChoice::Given(name.into());
-                self
-            }
-
-            /// Reads `$VOLCENGINE_PROFILE` through `env` (e.g. a [`crate::ManualEnvironment`]).
-            pub fn with_environment(mut self, env: ::std::sync::Arc<dyn $crate::Environment>) -> Self {
-                self.file.profile = $crate::credentials::profile::ProfileChoice::FromEnvironment(env);
                 self
             }
         }
@@ -278,10 +327,11 @@ macro_rules! profile_file_provider {
         }
 
         impl $crate::credentials::ProvideCredentials for $name {
-            fn provide(
-                &self,
-            ) -> $crate::LiveFuture<'_, Result<$crate::credentials::ProvidedCredentials, $crate::credentials::CredentialsError>> {
-                $crate::credentials::ready(self.file.read($parse))
+            fn provide<'a>(
+                &'a self,
+                env: &'a dyn $crate::Environment,
+            ) -> $crate::LiveFuture<'a, Result<$crate::credentials::ProvidedCredentials, $crate::credentials::CredentialsError>> {
+                $crate::credentials::ready(self.file.read(env, $parse))
             }
         }
     };
@@ -300,10 +350,37 @@ pub(super) use profile_file_provider;
 /// profile. A section that is there but unusable (no keys, one without the other, a bad value)
 /// is an error that stops the chain.
 ///
+/// The file (at most 64 KiB; a directory, FIFO or device is refused) and the variable are
+/// read through the [`Environment`] the provider is asked with, so a
+/// [`crate::ManualEnvironment`]'s in-memory files and variables serve in tests.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use live_api::{ManualEnvironment, ProfileFileCredentials, ProvideCredentials};
+///
+/// let env = ManualEnvironment::starting_now();
+/// env.set_var("HOME", "/home/user");
+/// env.set_var("VOLCENGINE_PROFILE", "prod");
+/// env.set_file(
+///     "/home/user/.volc/credentials",
+///     "[prod]\naccess_key_id = AKLTprod\nsecret_access_key = c2VjcmV0\n",
+/// );
+/// let provided = ProfileFileCredentials::in_home().provide(&env).await?;
+/// assert_eq!(provided.credentials.access_key_id(), "AKLTprod");
+/// # Ok::<(), live_api::CredentialsError>(())
+/// # }).unwrap();
+/// ```
+///
 /// [`CredentialsChain`]: super::CredentialsChain
 #[derive(Clone)]
 pub struct ProfileFileCredentials {
     file: ProfileFile,
 }
 
-profile_file_provider!(ProfileFileCredentials, parse_profile_file_for, "");
+profile_file_provider!(
+    ProfileFileCredentials,
+    parse_profile_file_for,
+    CREDENTIALS_IN_HOME,
+    "~/.volc/credentials",
+    ""
+);
