@@ -43,8 +43,10 @@ pub trait Environment: Send + Sync + fmt::Debug {
     }
 
     /// Whether [`Environment::sleep`] and [`Environment::timer`] can run where the client is
-    /// called. The client asks before each operation and reports a refusal as
-    /// [`crate::ErrorKind::Runtime`], with nothing sent. Default: they can.
+    /// called, as far as can be told without side effects. The client asks before each
+    /// operation and reports a refusal as [`crate::ErrorKind::Runtime`], with nothing sent.
+    /// Default: they can. [`SystemEnvironment`] checks that there is a current Tokio runtime
+    /// (not that its timers are enabled, which Tokio cannot be asked).
     fn check_timers(&self) -> Result<(), String> {
         Ok(())
     }
@@ -76,67 +78,30 @@ pub trait Environment: Send + Sync + fmt::Debug {
     }
 }
 
-/// The process's clocks, Tokio's timer, a fast random generator and `std::env`.
+/// The process's clocks, Tokio's timer, a fast random generator, `std::env`, and the file
+/// system through the one bounded reader ([`read_file_bounded`]).
 ///
-/// Its timers need the Tokio runtime the client is called from, with timers enabled
-/// (`enable_time` or `enable_all` on the runtime builder; `#[tokio::main]` enables them).
-/// Tokio offers no way to ask whether a runtime has timers, and panics when one without them
-/// makes a timer; [`Environment::check_timers`] therefore makes one zero-length timer under
-/// `catch_unwind`, with a panic hook (installed once, passing every other panic to the hook
-/// that was there before) that keeps that one expected panic quiet, and answers with an error
-/// instead. Built with `panic = "abort"`, no panic can be caught: there the check is skipped
-/// and a runtime without timers still aborts.
+/// Its timers need the Tokio runtime the client is called from, and that runtime must have
+/// timers enabled: `enable_time()` or `enable_all()` on the runtime builder (`#[tokio::main]`
+/// and `#[tokio::test]` enable them). As with reqwest and hyper, a runtime without them makes
+/// Tokio panic when the client sets its first deadline: Tokio offers no way to ask whether a
+/// runtime has timers, and this crate has no process-wide side effects (no panic hook) with
+/// which to catch it. [`Environment::check_timers`] checks that there is a current Tokio
+/// runtime, so that a call polled outside one fails with [`crate::ErrorKind::Runtime`],
+/// nothing sent.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemEnvironment;
 
-/// The message for a Tokio runtime built without timers.
-const NO_TIMERS: &str = "the Tokio runtime has no timers: build it with `enable_time()` or \
-    `enable_all()` (e.g. `tokio::runtime::Builder::new_current_thread().enable_all().build()`)";
-
-/// Whether the current Tokio runtime can make a timer, without letting Tokio's panic through.
-fn tokio_timers() -> Result<(), String> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return Err(
-            "not called from within a Tokio runtime: run the client's futures on one \
-            (`#[tokio::main]`, or `Runtime::block_on`)"
-                .to_owned(),
-        );
-    }
-    probe_timer().map_err(|()| NO_TIMERS.to_owned())
-}
-
-#[cfg(panic = "unwind")]
-fn probe_timer() -> Result<(), ()> {
-    use std::cell::Cell;
-    use std::sync::Once;
-
-    thread_local! {
-        /// Set while this thread makes the probe's timer: a panic then is the expected one.
-        static PROBING: Cell<bool> = const { Cell::new(false) };
-    }
-    // A call made while this thread unwinds (from a `Drop`) is not probed: setting a panic
-    // hook then would abort the process. A runtime without timers still panics there.
-    if std::thread::panicking() {
-        return Ok(());
-    }
-    static QUIET_HOOK: Once = Once::new();
-    QUIET_HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !PROBING.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    PROBING.with(|p| p.set(true));
-    let made = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
-    PROBING.with(|p| p.set(false));
-    made.map_err(|_| ())
-}
-
-#[cfg(not(panic = "unwind"))]
-fn probe_timer() -> Result<(), ()> {
-    Ok(())
+/// Whether the client is called from within a Tokio runtime (whose timers it uses).
+fn tokio_runtime() -> Result<(), String> {
+    tokio::runtime::Handle::try_current()
+        .map(drop)
+        .map_err(|_| {
+            "not called from within a Tokio runtime: run the client's futures on one with \
+            timers enabled (`#[tokio::main]`, or `block_on` of a runtime built with \
+            `enable_all()`)"
+                .to_owned()
+        })
 }
 
 impl Environment for SystemEnvironment {
@@ -155,7 +120,7 @@ impl Environment for SystemEnvironment {
     }
 
     fn check_timers(&self) -> Result<(), String> {
-        tokio_timers()
+        tokio_runtime()
     }
 
     fn random_duration(&self, ceiling: Duration) -> Duration {
