@@ -561,3 +561,191 @@ fn a_broken_json_config_names_the_position_or_the_key_never_the_text() {
         unusable(&p, "it needs both \"ak\" and \"sk\" as strings")
     );
 }
+
+// ---- Providers are handed the client's environment: its clock, its home, its files. ----
+
+/// The `Credential=<access key id>/…` of each request's `Authorization`.
+fn signed_with(canned: &CannedTransport) -> Vec<String> {
+    canned
+        .requests()
+        .iter()
+        .map(|r| {
+            let auth = r.headers()["authorization"].to_str().unwrap();
+            let from = auth.find("Credential=").unwrap() + "Credential=".len();
+            auth[from..].split('/').next().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_caching_provider_in_a_client_reads_expiry_on_the_clients_manual_clock() {
+    let clock = ManualEnvironment::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let sts = Arc::new(CountingSts::default());
+    let canned = Arc::new(CannedTransport::new());
+    for _ in 0..3 {
+        canned.push_status(200, r#"{"ResponseMetadata":{"RequestId":"r"}}"#);
+    }
+    let client = LiveClient::builder()
+        .credentials(CachingCredentials::new(sts.clone()))
+        .environment(Arc::new(clock.clone()))
+        .transport(canned.clone())
+        .build()
+        .unwrap();
+    let stop = || client.stop_pull_record_task().task_id("t").send();
+    stop().await.unwrap();
+    stop().await.unwrap();
+    assert_eq!(
+        sts.calls.load(Ordering::SeqCst),
+        1,
+        "cached on the manual clock"
+    );
+    // Past the expiry on the client's clock (the system clock has not moved an hour).
+    clock.advance(Duration::from_secs(3600 + 1));
+    stop().await.unwrap();
+    assert_eq!(sts.calls.load(Ordering::SeqCst), 2, "refreshed");
+    assert_eq!(signed_with(&canned), ["AKTP0", "AKTP0", "AKTP1"]);
+}
+
+/// A manual environment whose home is `/home/user`, which exists nowhere on disk.
+fn manual_home(pairs: &[(&str, &str)]) -> ManualEnvironment {
+    let env = env(pairs);
+    env.set_var("HOME", "/home/user-of-a-manual-environment");
+    env
+}
+
+fn in_manual_home(file: &str) -> std::path::PathBuf {
+    Path::new("/home/user-of-a-manual-environment")
+        .join(".volc")
+        .join(file)
+}
+
+#[tokio::test]
+async fn the_files_are_read_from_the_manual_environments_memory_under_its_home() {
+    let env = manual_home(&[]);
+    let (creds, config) = (in_manual_home("credentials"), in_manual_home("config"));
+    assert!(
+        !creds.exists() && !config.exists(),
+        "no real file is involved"
+    );
+    env.set_file(
+        &creds,
+        "[default]\naccess_key_id = AK-memory-ini\nsecret_access_key = SECRET-must-not-leak\n",
+    );
+    env.set_file(
+        &config,
+        r#"{"ak":"AK-memory-json","sk":"SECRET-must-not-leak"}"#,
+    );
+
+    let chain = CredentialsChain::default_chain();
+    assert_eq!(ak(&chain, &env).await.unwrap(), "AK-memory-ini");
+    assert_eq!(
+        ak(&ProfileFileCredentials::in_home(), &env).await.unwrap(),
+        "AK-memory-ini"
+    );
+    assert_eq!(
+        ak(&ConfigFileCredentials::in_home(), &env).await.unwrap(),
+        "AK-memory-json"
+    );
+    env.remove_file(&creds);
+    assert_eq!(ak(&chain, &env).await.unwrap(), "AK-memory-json");
+    // The INI form of the config, with a profile chosen by the variable.
+    env.set_file(
+        &config,
+        "[prod]\naccess_key_id = AK-memory-prod\nsecret_access_key = S\n",
+    );
+    env.set_var("VOLCENGINE_PROFILE", "prod");
+    assert_eq!(ak(&chain, &env).await.unwrap(), "AK-memory-prod");
+
+    // The client's default chain reads them through the environment it was built with.
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(200, r#"{"ResponseMetadata":{"RequestId":"r"}}"#);
+    let client = LiveClient::builder()
+        .environment(Arc::new(env.clone()))
+        .transport(canned.clone())
+        .build()
+        .unwrap();
+    client
+        .stop_pull_record_task()
+        .task_id("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_with(&canned), ["AK-memory-prod"]);
+}
+
+#[tokio::test]
+async fn one_provider_serves_each_environment_it_is_asked_with() {
+    let chain = CredentialsChain::default_chain();
+    let a = env(&[("VOLC_ACCESSKEY", "AK-a"), ("VOLC_SECRETKEY", SECRET)]);
+    let b = manual_home(&[]);
+    b.set_file(
+        in_manual_home("credentials"),
+        "[default]\naccess_key_id = AK-b\nsecret_access_key = S\n",
+    );
+    assert_eq!(ak(&chain, &a).await.unwrap(), "AK-a");
+    assert_eq!(ak(&chain, &b).await.unwrap(), "AK-b");
+    assert_eq!(ak(&chain, &a).await.unwrap(), "AK-a");
+}
+
+#[test]
+fn a_manual_file_over_64_kib_is_refused_as_a_real_one_is() {
+    let env = manual_home(&[]);
+    let p = in_manual_home("credentials");
+    let head = "[default]\naccess_key_id = AK-big\nsecret_access_key = S\n#";
+    let exactly = format!("{head}{}", "x".repeat(64 * 1024 - head.len()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    env.set_file(&p, exactly.clone());
+    assert_eq!(
+        rt.block_on(ak(&CredentialsChain::default_chain(), &env))
+            .unwrap(),
+        "AK-big"
+    );
+
+    env.set_file(&p, format!("{exactly}x"));
+    let err = rt
+        .block_on(CredentialsChain::default_chain().provide(&env))
+        .unwrap_err();
+    assert!(!err.is_not_configured(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        unusable(
+            &p,
+            "it is larger than 64 KiB, the most read from a credentials file"
+        )
+    );
+    // The same words as for a file on disk.
+    let h = home();
+    h.write("credentials", &format!("{exactly}x"));
+    let on_disk = chain_error_guarded(h.path());
+    assert_eq!(
+        on_disk.to_string().replace(
+            &h.path().join(".volc/credentials").display().to_string(),
+            "P"
+        ),
+        err.to_string().replace(&p.display().to_string(), "P")
+    );
+}
+
+#[tokio::test]
+async fn without_a_home_directory_the_files_are_named_as_unread() {
+    let err = CredentialsChain::default_chain()
+        .provide(&env(&[]))
+        .await
+        .unwrap_err();
+    let CredentialsError::NotConfigured { looked_at } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        looked_at[2..],
+        [
+            "~/.volc/credentials (no home directory: HOME is unset or empty)",
+            "~/.volc/config (no home directory: HOME is unset or empty)",
+        ]
+    );
+    assert_eq!(
+        format!("{:?}", ProfileFileCredentials::in_home().profile("prod")),
+        r#"ProfileFileCredentials { path: "~/.volc/credentials", profile: "prod" }"#
+    );
+}
