@@ -1,27 +1,31 @@
 //! The one environment seam: the wall clock (signing times, credential expiry), the monotonic
-//! clock and timers (deadlines), sleeping (backoff), the randomness of retry jitter, and
-//! environment variables. [`SystemEnvironment`] is the default; [`ManualEnvironment`] is the
-//! test double, whose time moves only when told to.
+//! clock and timers (deadlines), sleeping (backoff), the randomness of retry jitter,
+//! environment variables, the home directory and file reads (credentials files).
+//! [`SystemEnvironment`] is the default; [`ManualEnvironment`] is the test double, whose time
+//! moves only when told to and whose files are held in memory.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime};
+
+use crate::bounded::{read_file_bounded, BoundedReadError};
 
 /// A boxed, `Send` future: what this crate's traits return (dyn-compatible, no
 /// `async-trait`). The same type as `live_transport::BoxFuture`, defined here so that a
 /// credentials provider or an environment needs no transport crate.
 pub type LiveFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Time, waiting, randomness and environment variables, as the client sees them.
+/// Time, waiting, randomness, environment variables and files, as the client sees them.
 ///
-/// The builder hands one value to everything that needs it: signing, credentials caching,
-/// retries and deadlines. Implement it to run the client on another clock; use
-/// [`ManualEnvironment`] in tests.
+/// The builder hands one value to everything that needs it: signing, credentials providers
+/// (handed it each time they are asked), retries and deadlines. Implement it to run the client
+/// on another clock; use [`ManualEnvironment`] in tests.
 pub trait Environment: Send + Sync + fmt::Debug {
     /// Wall-clock time: signing times and credential expiry.
     fn now(&self) -> SystemTime;
@@ -39,8 +43,10 @@ pub trait Environment: Send + Sync + fmt::Debug {
     }
 
     /// Whether [`Environment::sleep`] and [`Environment::timer`] can run where the client is
-    /// called. The client asks before each operation and reports a refusal as
-    /// [`crate::ErrorKind::Runtime`], with nothing sent. Default: they can.
+    /// called, as far as can be told without side effects. The client asks before each
+    /// operation and reports a refusal as [`crate::ErrorKind::Runtime`], with nothing sent.
+    /// Default: they can. [`SystemEnvironment`] checks that there is a current Tokio runtime
+    /// (not that its timers are enabled, which Tokio cannot be asked).
     fn check_timers(&self) -> Result<(), String> {
         Ok(())
     }
@@ -51,69 +57,51 @@ pub trait Environment: Send + Sync + fmt::Debug {
     /// An environment variable as the platform holds it; `None` when unset. Text that is not
     /// UTF-8 is kept, so that a reader can say so instead of treating it as unset.
     fn var_os(&self, name: &str) -> Option<OsString>;
+
+    /// The user's home directory, under which the credentials files `.volc/credentials` and
+    /// `.volc/config` are looked for; `None` when there is none. Default: `HOME` read through
+    /// [`Environment::var_os`], `None` when it is unset or empty.
+    fn home_dir(&self) -> Option<PathBuf> {
+        self.var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from)
+    }
+
+    /// The bytes of the regular file at `path`, at most `max` of them; `Ok(None)` when nothing
+    /// is there. Every file the credentials providers read comes through here. Default: the
+    /// one bounded reader, [`read_file_bounded`], which refuses a directory, a FIFO, a device
+    /// or a socket without blocking on it, and a file of more than `max` bytes
+    /// ([`BoundedReadError::TooLarge`]) without reading past the bound. An implementation
+    /// keeps those answers, so that a reader treats its files as it treats real ones.
+    fn read_file(&self, path: &Path, max: usize) -> Result<Option<Vec<u8>>, BoundedReadError> {
+        read_file_bounded(path, max)
+    }
 }
 
-/// The process's clocks, Tokio's timer, a fast random generator and `std::env`.
+/// The process's clocks, Tokio's timer, a fast random generator, `std::env`, and the file
+/// system through the one bounded reader ([`read_file_bounded`]).
 ///
-/// Its timers need the Tokio runtime the client is called from, with timers enabled
-/// (`enable_time` or `enable_all` on the runtime builder; `#[tokio::main]` enables them).
-/// Tokio offers no way to ask whether a runtime has timers, and panics when one without them
-/// makes a timer; [`Environment::check_timers`] therefore makes one zero-length timer under
-/// `catch_unwind`, with a panic hook (installed once, passing every other panic to the hook
-/// that was there before) that keeps that one expected panic quiet, and answers with an error
-/// instead. Built with `panic = "abort"`, no panic can be caught: there the check is skipped
-/// and a runtime without timers still aborts.
+/// Its timers need the Tokio runtime the client is called from, and that runtime must have
+/// timers enabled: `enable_time()` or `enable_all()` on the runtime builder (`#[tokio::main]`
+/// and `#[tokio::test]` enable them). As with reqwest and hyper, a runtime without them makes
+/// Tokio panic when the client sets its first deadline: Tokio offers no way to ask whether a
+/// runtime has timers, and this crate has no process-wide side effects (no panic hook) with
+/// which to catch it. [`Environment::check_timers`] checks that there is a current Tokio
+/// runtime, so that a call polled outside one fails with [`crate::ErrorKind::Runtime`],
+/// nothing sent.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemEnvironment;
 
-/// The message for a Tokio runtime built without timers.
-const NO_TIMERS: &str = "the Tokio runtime has no timers: build it with `enable_time()` or \
-    `enable_all()` (e.g. `tokio::runtime::Builder::new_current_thread().enable_all().build()`)";
-
-/// Whether the current Tokio runtime can make a timer, without letting Tokio's panic through.
-fn tokio_timers() -> Result<(), String> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return Err(
-            "not called from within a Tokio runtime: run the client's futures on one \
-            (`#[tokio::main]`, or `Runtime::block_on`)"
-                .to_owned(),
-        );
-    }
-    probe_timer().map_err(|()| NO_TIMERS.to_owned())
-}
-
-#[cfg(panic = "unwind")]
-fn probe_timer() -> Result<(), ()> {
-    use std::cell::Cell;
-    use std::sync::Once;
-
-    thread_local! {
-        /// Set while this thread makes the probe's timer: a panic then is the expected one.
-        static PROBING: Cell<bool> = const { Cell::new(false) };
-    }
-    // A call made while this thread unwinds (from a `Drop`) is not probed: setting a panic
-    // hook then would abort the process. A runtime without timers still panics there.
-    if std::thread::panicking() {
-        return Ok(());
-    }
-    static QUIET_HOOK: Once = Once::new();
-    QUIET_HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !PROBING.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    PROBING.with(|p| p.set(true));
-    let made = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
-    PROBING.with(|p| p.set(false));
-    made.map_err(|_| ())
-}
-
-#[cfg(not(panic = "unwind"))]
-fn probe_timer() -> Result<(), ()> {
-    Ok(())
+/// Whether the client is called from within a Tokio runtime (whose timers it uses).
+fn tokio_runtime() -> Result<(), String> {
+    tokio::runtime::Handle::try_current()
+        .map(drop)
+        .map_err(|_| {
+            "not called from within a Tokio runtime: run the client's futures on one with \
+            timers enabled (`#[tokio::main]`, or `block_on` of a runtime built with \
+            `enable_all()`)"
+                .to_owned()
+        })
 }
 
 impl Environment for SystemEnvironment {
@@ -132,7 +120,7 @@ impl Environment for SystemEnvironment {
     }
 
     fn check_timers(&self) -> Result<(), String> {
-        tokio_timers()
+        tokio_runtime()
     }
 
     fn random_duration(&self, ceiling: Duration) -> Duration {
@@ -156,6 +144,7 @@ struct ManualState {
     timers: Vec<(Duration, u64, Waker)>,
     next_timer: u64,
     vars: HashMap<String, OsString>,
+    files: HashMap<PathBuf, Vec<u8>>,
 }
 
 /// A test double whose time moves only when told to, so that retries, deadlines and expiry
@@ -166,7 +155,11 @@ struct ManualState {
 /// - [`Environment::timer`] completes when the clock reaches it: after enough sleeps, or an
 ///   [`advance`](ManualEnvironment::advance).
 /// - Jitter is the ceiling unless [`with_jitter`](ManualEnvironment::with_jitter) says
-///   otherwise; variables are only those [`set_var`](ManualEnvironment::set_var) gave.
+///   otherwise; variables are only those [`set_var`](ManualEnvironment::set_var) gave (the
+///   home directory is `HOME` among them).
+/// - Files are only those [`set_file`](ManualEnvironment::set_file) gave, held in memory:
+///   nothing is read from the disk. [`Environment::read_file`] refuses one of more than its
+///   bound as the bounded reader refuses a real one ([`BoundedReadError::TooLarge`]).
 ///
 /// Clones share the same clock.
 ///
@@ -184,6 +177,13 @@ struct ManualState {
 /// env.set_var("VOLCENGINE_ACCESS_KEY", "AKLTexample");
 /// assert_eq!(env.var_os("VOLCENGINE_ACCESS_KEY").unwrap(), "AKLTexample");
 /// assert_eq!(env.var_os("HOME"), None);
+///
+/// env.set_var("HOME", "/home/user");
+/// env.set_file("/home/user/.volc/config", r#"{"ak": "AKLTexample", "sk": "secret"}"#);
+/// let home = env.home_dir().unwrap();
+/// assert!(env.read_file(&home.join(".volc/config"), 1024).unwrap().is_some());
+/// assert_eq!(env.read_file(&home.join(".volc/credentials"), 1024).unwrap(), None);
+/// assert!(env.read_file(&home.join(".volc/config"), 8).is_err(), "over the bound");
 /// ```
 #[derive(Clone)]
 pub struct ManualEnvironment {
@@ -200,6 +200,7 @@ impl fmt::Debug for ManualEnvironment {
             .field("elapsed", &s.elapsed)
             .field("sleeps", &s.sleeps.len())
             .field("vars", &s.vars.keys().collect::<Vec<_>>())
+            .field("files", &s.files.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -216,6 +217,7 @@ impl ManualEnvironment {
                 timers: Vec::new(),
                 next_timer: 0,
                 vars: HashMap::new(),
+                files: HashMap::new(),
             })),
             jitter: Arc::new(|ceiling| ceiling),
         }
@@ -266,6 +268,17 @@ impl ManualEnvironment {
         self.lock().vars.remove(name);
     }
 
+    /// Puts a file at `path` holding `bytes` (replacing one there), for
+    /// [`Environment::read_file`] to read.
+    pub fn set_file(&self, path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) {
+        self.lock().files.insert(path.into(), bytes.into());
+    }
+
+    /// Removes the file at `path`: nothing is there any more.
+    pub fn remove_file(&self, path: impl AsRef<Path>) {
+        self.lock().files.remove(path.as_ref());
+    }
+
     /// Every wait made through [`Environment::sleep`], in order.
     pub fn sleeps(&self) -> Vec<Duration> {
         self.lock().sleeps.clone()
@@ -311,6 +324,17 @@ impl Environment for ManualEnvironment {
 
     fn var_os(&self, name: &str) -> Option<OsString> {
         self.lock().vars.get(name).cloned()
+    }
+
+    fn read_file(&self, path: &Path, max: usize) -> Result<Option<Vec<u8>>, BoundedReadError> {
+        match self.lock().files.get(path) {
+            None => Ok(None),
+            Some(bytes) if bytes.len() > max => Err(BoundedReadError::TooLarge {
+                path: path.to_owned(),
+                max,
+            }),
+            Some(bytes) => Ok(Some(bytes.clone())),
+        }
     }
 }
 
@@ -395,6 +419,48 @@ mod tests {
         assert_eq!(env.lock().timers.len(), 1);
         drop(timer);
         assert!(env.lock().timers.is_empty());
+    }
+
+    #[test]
+    fn manual_files_are_read_from_memory_within_the_bound_as_real_ones_are() {
+        let env = ManualEnvironment::starting_now();
+        let path = Path::new("/home/user/.volc/credentials");
+        assert_eq!(env.read_file(path, 10).unwrap(), None);
+        env.set_file(path, "0123456789");
+        assert_eq!(
+            env.read_file(path, 10).unwrap(),
+            Some(b"0123456789".to_vec())
+        );
+        let manual = env.read_file(path, 9).unwrap_err();
+        assert!(
+            matches!(manual, BoundedReadError::TooLarge { max: 9, .. }),
+            "{manual}"
+        );
+        // The same answer, in the same words, as the bounded reader gives for a real file.
+        let dir = std::env::temp_dir().join(format!("env-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("credentials");
+        std::fs::write(&real, "0123456789").unwrap();
+        let on_disk = SystemEnvironment.read_file(&real, 9).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            manual.to_string().replace(&path.display().to_string(), "P"),
+            on_disk
+                .to_string()
+                .replace(&real.display().to_string(), "P")
+        );
+        env.remove_file(path);
+        assert_eq!(env.read_file(path, 10).unwrap(), None);
+    }
+
+    #[test]
+    fn the_home_directory_is_home_unless_unset_or_empty() {
+        let env = ManualEnvironment::starting_now();
+        assert_eq!(env.home_dir(), None);
+        env.set_var("HOME", "");
+        assert_eq!(env.home_dir(), None);
+        env.set_var("HOME", "/home/user");
+        assert_eq!(env.home_dir(), Some(PathBuf::from("/home/user")));
     }
 
     #[test]

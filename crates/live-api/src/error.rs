@@ -69,8 +69,8 @@ pub enum ErrorKind {
     Credentials(CredentialsError),
     /// The client's settings are unusable, or the request could not be signed.
     Config(String),
-    /// The async runtime the client was called from cannot run it (no Tokio runtime, or one
-    /// built without timers); nothing was sent.
+    /// The client cannot run where it was called (no Tokio runtime, or what a custom
+    /// [`crate::Environment::check_timers`] refuses); nothing was sent.
     Runtime(String),
     /// The client's own pacing ([`crate::pacing`]) has no permit for this action before the
     /// operation's deadline: nothing was sent. [`LiveError::is_timeout`] is `true`.
@@ -268,8 +268,8 @@ impl LiveError {
         matches!(self.kind, ErrorKind::Credentials(_))
     }
 
-    /// Whether the runtime the client was called from cannot run it (no Tokio runtime, or
-    /// one without timers); see [`ErrorKind::Runtime`].
+    /// Whether the client cannot run where it was called (no Tokio runtime); see
+    /// [`ErrorKind::Runtime`].
     pub fn is_runtime(&self) -> bool {
         matches!(self.kind, ErrorKind::Runtime(_))
     }

@@ -165,9 +165,11 @@
 //! (`rt-multi-thread` for `Runtime::new`); live-api itself turns on the Tokio features it uses
 //! (`time`, `sync`, and `net` with the default transport). At run time the runtime must have
 //! timers (`enable_time`, or `enable_all`), which every call uses for its deadlines, and I/O
-//! (`enable_io`) for the default transport's sockets. A runtime without timers, or a call
-//! polled outside any Tokio runtime, gets [`LiveError::is_runtime`] with nothing sent,
-//! instead of Tokio's panic (see [`SystemEnvironment`]).
+//! (`enable_io`) for the default transport's sockets: as with reqwest and hyper, Tokio
+//! panics when a runtime without them is asked for a timer or a socket (Tokio cannot be asked
+//! beforehand, and this library installs no panic hook to catch it). A call polled outside
+//! any Tokio runtime gets [`LiveError::is_runtime`] with nothing sent (see
+//! [`SystemEnvironment`]).
 //!
 //! # Features
 //!
@@ -192,7 +194,6 @@ mod engine;
 mod env;
 mod error;
 mod fleet;
-mod ini;
 pub mod openapi;
 mod ops;
 pub mod pacing;

@@ -214,8 +214,8 @@ impl WaitForPullRecordTask {
     /// the keys are refused) ends it. At the maximum wait it ends with
     /// [`ErrorKind::WaitTimeout`] naming the last status seen ([`LiveError::is_timeout`]).
     /// With [`until`](Self::until), a final status that can never satisfy it ends the wait at
-    /// once with [`ErrorKind::WaitUnreachable`]. A runtime without timers is refused at once
-    /// with [`ErrorKind::Runtime`], nothing sent.
+    /// once with [`ErrorKind::WaitUnreachable`]. A call outside any Tokio runtime is refused
+    /// at once with [`ErrorKind::Runtime`], nothing sent.
     pub async fn send(self) -> Result<WaitOutput, LiveError> {
         let env = self.client.environment().clone();
         // The wait's own timers need them too, before the first poll would find out.

@@ -1,8 +1,10 @@
 //! `~/.volc/credentials` and `~/.volc/config` in each form the official tools write or read
 //! (fixtures under `tests/fixtures/volc/`, each checked against Python's configparser when it
 //! was written), the profile choice (given, `$VOLCENGINE_PROFILE`, `default`), and clear errors
-//! for what configparser would refuse or interpolate.
+//! for what configparser would refuse or interpolate. The providers read the files from a
+//! `ManualEnvironment`'s memory: no real home directory is involved.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -43,12 +45,21 @@ fn reason(e: &CredentialsError) -> String {
     }
 }
 
-fn env(pairs: &[(&str, &str)]) -> Arc<ManualEnvironment> {
+fn env(pairs: &[(&str, &str)]) -> ManualEnvironment {
     let env = ManualEnvironment::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
     for (k, v) in pairs {
         env.set_var(*k, *v);
     }
-    Arc::new(env)
+    env
+}
+
+/// These variables, and these fixtures as files at their own paths.
+fn env_with_fixtures(pairs: &[(&str, &str)], fixtures: &[&str]) -> ManualEnvironment {
+    let env = env(pairs);
+    for name in fixtures {
+        env.set_file(fixture(name), bytes(name));
+    }
+    env
 }
 
 #[test]
@@ -143,106 +154,105 @@ fn what_is_not_supported_is_a_clear_error_naming_the_line_never_the_text() {
 
 #[tokio::test]
 async fn the_profile_is_given_else_volcengine_profile_else_default() {
-    let file = fixture("credentials.configparser.ini");
-    let read =
-        |p: ProfileFileCredentials| async move { p.provide().await.map(|c| ak(&c).to_owned()) };
+    const FILE: &str = "credentials.configparser.ini";
+    let file = fixture(FILE);
+    let read = |p: ProfileFileCredentials, env: ManualEnvironment| async move {
+        p.provide(&env).await.map(|c| ak(&c).to_owned())
+    };
 
-    let none = env(&[]);
+    let none = env_with_fixtures(&[], &[FILE]);
     assert_eq!(
-        read(ProfileFileCredentials::new(&file).with_environment(none.clone()))
+        read(ProfileFileCredentials::new(&file), none)
             .await
             .unwrap(),
         "AKLTcolon"
     );
-    let prod = env(&[("VOLCENGINE_PROFILE", "prod")]);
+    let prod = env_with_fixtures(&[("VOLCENGINE_PROFILE", "prod")], &[FILE]);
     assert_eq!(
-        read(ProfileFileCredentials::new(&file).with_environment(prod.clone()))
+        read(ProfileFileCredentials::new(&file), prod.clone())
             .await
             .unwrap(),
         "AKLTprod"
     );
     // A profile given wins over the variable.
     assert_eq!(
-        read(
-            ProfileFileCredentials::new(&file)
-                .with_environment(prod)
-                .profile("default")
-        )
-        .await
-        .unwrap(),
+        read(ProfileFileCredentials::new(&file).profile("default"), prod)
+            .await
+            .unwrap(),
         "AKLTcolon"
     );
-    let cfg = ConfigFileCredentials::new(fixture("config.cli-with-keys.ini"))
-        .with_environment(env(&[("VOLCENGINE_PROFILE", "prod")]));
-    assert!(cfg.provide().await.unwrap_err().is_not_configured());
+    let cfg = ConfigFileCredentials::new(fixture("config.cli-with-keys.ini"));
+    let prod = env_with_fixtures(
+        &[("VOLCENGINE_PROFILE", "prod")],
+        &["config.cli-with-keys.ini"],
+    );
+    assert!(cfg.provide(&prod).await.unwrap_err().is_not_configured());
 }
 
-/// A home directory holding the fixture as `~/.volc/credentials`, removed on drop.
-struct Home(PathBuf);
+/// A home directory's `~/.volc` files, held in memory for the environments made from it.
+struct Home(PathBuf, RefCell<Vec<(PathBuf, Vec<u8>)>>);
 
 impl Home {
     fn with_credentials(fixture_name: &str) -> Self {
         let home = Self::empty(fixture_name);
-        std::fs::copy(fixture(fixture_name), home.0.join(".volc/credentials")).unwrap();
+        home.put("credentials", bytes(fixture_name));
         home
     }
 
-    /// An empty `~/.volc` in a directory named after `name` (unique per test).
+    /// An empty `~/.volc` in a home directory named after `name` (unique per test).
     fn empty(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!(
-            "live-api-config-files-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(p.join(".volc")).unwrap();
-        Self(p)
+        Self(
+            Path::new("/home").join(format!("live-api-config-files-{name}")),
+            RefCell::new(Vec::new()),
+        )
+    }
+
+    fn put(&self, file: &str, bytes: Vec<u8>) {
+        let path = self.0.join(".volc").join(file);
+        let mut files = self.1.borrow_mut();
+        files.retain(|(p, _)| *p != path);
+        files.push((path, bytes));
     }
 
     fn write(&self, file: &str, text: &str) -> &Self {
-        std::fs::write(self.0.join(".volc").join(file), text).unwrap();
+        self.put(file, text.as_bytes().to_vec());
         self
     }
 
-    /// The default chain under this home with an empty environment, for `profile`.
-    fn chain(&self, profile: &str) -> CredentialsChain {
-        CredentialsChain::for_env_home_and_profile(
-            env(&[]),
-            Some(self.0.clone()),
-            Some(profile.to_owned()),
-        )
+    /// An environment with `HOME` here, these files, and these variables.
+    fn env(&self, pairs: &[(&str, &str)]) -> ManualEnvironment {
+        let env = env(pairs);
+        env.set_var("HOME", &self.0);
+        for (path, bytes) in self.1.borrow().iter() {
+            env.set_file(path, bytes.clone());
+        }
+        env
     }
-}
 
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    /// The default chain for `profile`, asked with an environment of this home and no other
+    /// variable.
+    async fn ask(&self, profile: &str) -> Result<ProvidedCredentials, CredentialsError> {
+        CredentialsChain::with_profile(Some(profile.to_owned()))
+            .provide(&self.env(&[]))
+            .await
     }
 }
 
 #[tokio::test]
 async fn the_chain_and_the_client_read_the_chosen_profile() {
     let home = Home::with_credentials("credentials.configparser.ini");
-    let home_str = home.0.to_str().unwrap();
+    let prod = home.env(&[("VOLCENGINE_PROFILE", "prod")]);
 
-    let chain = CredentialsChain::from_environment(env(&[
-        ("HOME", home_str),
-        ("VOLCENGINE_PROFILE", "prod"),
-    ]));
-    assert_eq!(ak(&chain.provide().await.unwrap()), "AKLTprod");
-    let chain = CredentialsChain::from_environment_with_profile(
-        env(&[("HOME", home_str), ("VOLCENGINE_PROFILE", "prod")]),
-        Some("default".into()),
-    );
-    assert_eq!(ak(&chain.provide().await.unwrap()), "AKLTcolon");
+    let chain = CredentialsChain::default_chain();
+    assert_eq!(ak(&chain.provide(&prod).await.unwrap()), "AKLTprod");
+    let chain = CredentialsChain::with_profile(Some("default".into()));
+    assert_eq!(ak(&chain.provide(&prod).await.unwrap()), "AKLTcolon");
     // A chosen profile that is in no file is an error naming it and each file, never a
     // silent fallback to another profile.
-    let err = CredentialsChain::from_environment_with_profile(
-        env(&[("HOME", home_str)]),
-        Some("staging".into()),
-    )
-    .provide()
-    .await
-    .unwrap_err();
+    let err = CredentialsChain::with_profile(Some("staging".into()))
+        .provide(&home.env(&[]))
+        .await
+        .unwrap_err();
     assert!(err.is_not_configured(), "{err}");
     let volc = home.0.join(".volc");
     assert_eq!(
@@ -262,7 +272,7 @@ async fn the_chain_and_the_client_read_the_chosen_profile() {
         r#"{"ResponseMetadata":{"RequestId":"r"},"Result":{"Task":{"TaskId":"t"}}}"#,
     );
     let client = LiveClient::builder()
-        .environment(env(&[("HOME", home_str)]))
+        .environment(Arc::new(home.env(&[])))
         .profile("prod")
         .transport(canned.clone())
         .build()
@@ -289,20 +299,15 @@ async fn a_profile_missing_from_the_credentials_file_is_read_from_the_ini_config
              access_key_id = AKLTprodconfig\nsecret_access_key = {PROD_SECRET}\n"
         ),
     );
-    let c = home.chain("prod").provide().await.unwrap();
+    let c = home.ask("prod").await.unwrap();
     assert_eq!(ak(&c), "AKLTprodconfig");
     assert_eq!(c.credentials.secret_key(), PROD_SECRET);
     // The same through $VOLCENGINE_PROFILE.
-    let chain = CredentialsChain::for_env_and_home(
-        env(&[("VOLCENGINE_PROFILE", "prod")]),
-        Some(home.0.clone()),
-    );
-    assert_eq!(ak(&chain.provide().await.unwrap()), "AKLTprodconfig");
+    let chain = CredentialsChain::default_chain();
+    let prod = home.env(&[("VOLCENGINE_PROFILE", "prod")]);
+    assert_eq!(ak(&chain.provide(&prod).await.unwrap()), "AKLTprodconfig");
     // `default` is still read from the credentials file first.
-    assert_eq!(
-        ak(&home.chain("default").provide().await.unwrap()),
-        "AKLTdefault"
-    );
+    assert_eq!(ak(&home.ask("default").await.unwrap()), "AKLTdefault");
 }
 
 #[tokio::test]
@@ -324,7 +329,7 @@ async fn a_profile_in_neither_file_names_the_profile_and_both_files() {
         volc.join("credentials").display().to_string(),
         volc.join("config").display().to_string(),
     );
-    let err = home.chain("staging").provide().await.unwrap_err();
+    let err = home.ask("staging").await.unwrap_err();
     let CredentialsError::NotConfigured { looked_at } = &err else {
         panic!("{err}")
     };
@@ -337,7 +342,7 @@ async fn a_profile_in_neither_file_names_the_profile_and_both_files() {
     );
     assert!(!err.to_string().contains(secret), "{err}");
     // A section there without keys is named as such.
-    let err = home.chain("dev").provide().await.unwrap_err();
+    let err = home.ask("dev").await.unwrap_err();
     assert!(
         err.to_string().ends_with(&format!(
             "{creds_shown} (no [dev] section), {config_shown} ([dev] holds no credentials)"
@@ -346,7 +351,7 @@ async fn a_profile_in_neither_file_names_the_profile_and_both_files() {
     );
     // The JSON config holds the default profile only: never its keys for another profile.
     home.write("config", &format!(r#"{{"ak":"AKLTjson","sk":"{secret}"}}"#));
-    let err = home.chain("staging").provide().await.unwrap_err();
+    let err = home.ask("staging").await.unwrap_err();
     assert!(err.is_not_configured(), "{err}");
     assert!(
         err.to_string().ends_with(&format!(
@@ -384,7 +389,7 @@ async fn a_profile_present_but_broken_in_the_credentials_file_stops_the_chain() 
         ),
     ] {
         home.write("credentials", &text);
-        let err = home.chain("prod").provide().await.unwrap_err();
+        let err = home.ask("prod").await.unwrap_err();
         assert!(!err.is_not_configured(), "{err}");
         assert_eq!(
             err.to_string(),
@@ -401,7 +406,7 @@ fn the_file_providers_debug_shows_path_and_profile_only() {
         format!("{p:?}"),
         r#"ProfileFileCredentials { path: "/h/.volc/credentials", profile: "prod" }"#
     );
-    let c = ConfigFileCredentials::new("/h/.volc/config").with_environment(env(&[]));
+    let c = ConfigFileCredentials::new("/h/.volc/config");
     assert_eq!(
         format!("{c:?}"),
         r#"ConfigFileCredentials { path: "/h/.volc/config", profile: $VOLCENGINE_PROFILE or "default" }"#

@@ -317,13 +317,9 @@ impl LiveClientBuilder {
             )?,
         };
         let credentials = self.credentials.unwrap_or_else(|| {
-            Arc::new(
-                CachingCredentials::new(Arc::new(CredentialsChain::from_environment_with_profile(
-                    self.env.clone(),
-                    self.profile,
-                )))
-                .with_environment(self.env.clone()),
-            )
+            Arc::new(CachingCredentials::new(Arc::new(
+                CredentialsChain::with_profile(self.profile),
+            )))
         });
         let limiter: Option<Arc<dyn RateLimiter>> = match self.pacing {
             Pacing::Off => None,

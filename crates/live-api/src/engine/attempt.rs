@@ -65,7 +65,7 @@ impl Engine {
 
         // The credentials, once per attempt (a cache answers at once; a refresh is bounded).
         let (bound, scope, after) = self.attempt_bound(deadline);
-        let provided = within(self.credentials.provide(), env.timer(bound))
+        let provided = within(self.credentials.provide(env), env.timer(bound))
             .await
             .ok_or_else(|| timeout(scope, after))?
             .map_err(ErrorKind::Credentials)?;
