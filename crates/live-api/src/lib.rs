@@ -194,6 +194,7 @@ mod fleet;
 mod ini;
 pub mod limit;
 mod ops;
+pub mod paging;
 mod record_files;
 mod retry;
 mod wait;
@@ -219,12 +220,11 @@ pub use limit::{
 pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
-    ItemStream, ListPullRecordTaskOutput, ListPullRecordTasks, PageStream, Pages,
-    StopPullRecordTask, StopPullRecordTaskOutput, Tasks,
+    ListPullRecordTaskOutput, ListPullRecordTasks, StopPullRecordTask, StopPullRecordTaskOutput,
 };
 pub use record_files::{
-    file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,
-    RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD,
+    file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, TaskFiles,
+    TaskRecordFiles, TaskRef, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};

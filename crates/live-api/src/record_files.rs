@@ -13,7 +13,7 @@ use live_model::{
 };
 use time::OffsetDateTime;
 
-use crate::ops::{next_page, paged_request, pagination, ItemStream, PageStream, PagedRequest};
+use crate::paging::{self, next_page, paged_request, pagination, Items, PagedRequest, Pages};
 use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 
 /// One page of DescribeRecordTaskFileHistory.
@@ -118,31 +118,19 @@ impl DescribeRecordTaskFileHistory {
 
     /// Every page from `page_num` on, as a stream that ends after the last page (or the first
     /// error), with the same checks as [`crate::ListPullRecordTasks::pages`].
-    pub fn pages(self) -> FilePages {
-        let first = self.request.page_num;
-        PageStream::new(self.client, self.request, first, self.max_pages)
+    pub fn pages(self) -> Pages<DescribeRecordTaskFileHistoryOutput> {
+        paging::pages(self.client, self.request, self.max_pages)
     }
 
     /// Every file from `page_num` on, page after page.
-    pub fn files(self) -> RecordFiles {
-        ItemStream::new(self.pages())
+    pub fn files(self) -> Items<RecordFile> {
+        paging::items::<DescribeRecordTaskFileHistoryRequest>(self.pages())
     }
 }
 
 paged_request!(DescribeRecordTaskFileHistoryRequest => DescribeRecordTaskFileHistoryOutput {
     files: RecordFile = result.data
 });
-
-/// The pages of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::pages`].
-pub type FilePages =
-    PageStream<DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryOutput>;
-
-/// The files of DescribeRecordTaskFileHistory; see [`DescribeRecordTaskFileHistory::files`].
-pub type RecordFiles = ItemStream<
-    DescribeRecordTaskFileHistoryRequest,
-    DescribeRecordTaskFileHistoryOutput,
-    RecordFile,
->;
 
 /// A task whose files to find: the task as Get or List returned it, or its id (then it is
 /// fetched with GetPullRecordTask first).
