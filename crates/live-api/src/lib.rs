@@ -190,12 +190,12 @@ mod client;
 mod credentials;
 mod env;
 mod error;
+pub mod files;
 mod fleet;
 mod ini;
 pub mod limit;
 mod ops;
 pub mod paging;
-mod record_files;
 mod retry;
 mod wait;
 
@@ -221,10 +221,6 @@ pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
     ListPullRecordTaskOutput, ListPullRecordTasks, StopPullRecordTask, StopPullRecordTaskOutput,
-};
-pub use record_files::{
-    file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, TaskFiles,
-    TaskRecordFiles, TaskRef, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};

@@ -9,7 +9,7 @@
 //! | builder | `pages()` | `tasks()` / `files()` |
 //! |---|---|---|
 //! | [`crate::ListPullRecordTasks`] | `Pages<ListPullRecordTaskOutput>` | `Items<PullRecordTask>` |
-//! | [`crate::DescribeRecordTaskFileHistory`] | `Pages<DescribeRecordTaskFileHistoryOutput>` | `Items<RecordFile>` |
+//! | [`crate::files::DescribeRecordTaskFileHistory`] | `Pages<DescribeRecordTaskFileHistoryOutput>` | `Items<RecordFile>` |
 //!
 //! The last page is the first of: the documented `PageTotal`, the page that holds item
 //! `TotalCount` (by the answer's `PageSize`), an empty page. A server that cannot be trusted
@@ -32,7 +32,7 @@ type Boxed<T> = Pin<Box<dyn Stream<Item = Result<T, LiveError>> + Send>>;
 
 /// The pages of a paged request, one held at a time; see
 /// [`ListPullRecordTasks::pages`](crate::ListPullRecordTasks::pages) and
-/// [`DescribeRecordTaskFileHistory::pages`](crate::DescribeRecordTaskFileHistory::pages).
+/// [`DescribeRecordTaskFileHistory::pages`](crate::files::DescribeRecordTaskFileHistory::pages).
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<P> {
     pages: Boxed<P>,
@@ -64,7 +64,7 @@ impl<P> fmt::Debug for Pages<P> {
 
 /// The items of a paged request, page after page, one page held at a time; see
 /// [`ListPullRecordTasks::tasks`](crate::ListPullRecordTasks::tasks) and
-/// [`DescribeRecordTaskFileHistory::files`](crate::DescribeRecordTaskFileHistory::files).
+/// [`DescribeRecordTaskFileHistory::files`](crate::files::DescribeRecordTaskFileHistory::files).
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<I> {
     items: Boxed<I>,
@@ -206,6 +206,17 @@ pub(crate) fn items<R: PagedRequest>(pages: Pages<R::Page>) -> Items<R::Item> {
     Items {
         items: Box::pin(items),
     }
+}
+
+/// `stream` up to and with its first error, not polled after it.
+pub(crate) fn until_error<T, S>(stream: S) -> impl Stream<Item = Result<T, LiveError>> + Send
+where
+    S: Stream<Item = Result<T, LiveError>> + Send + Unpin,
+    T: Send,
+{
+    stream::try_unfold(stream, |mut s| async move {
+        Ok(s.try_next().await?.map(|item| (item, s)))
+    })
 }
 
 /// After page `asked` of a listing that began at `first_page` came back with `p` and `items`
