@@ -11,8 +11,8 @@ use futures_core::Stream;
 use futures_util::stream::{self, TryStreamExt};
 use futures_util::StreamExt;
 use live_model::{
-    DecodeError, DescribeRecordTaskFileHistoryRequest, GetPullRecordTaskRequest, PullRecordTask,
-    RecordFile, RecordStorage, TaskStatus,
+    Action, DecodeError, DescribeRecordTaskFileHistoryRequest, GetPullRecordTaskRequest,
+    PullRecordTask, RecordFile, RecordStorage, TaskStatus,
 };
 use time::OffsetDateTime;
 
@@ -231,12 +231,37 @@ impl Origin {
     /// A task the caller passed in, as Get or List returned it: nothing was sent for it here.
     fn given() -> Self {
         Origin {
-            action: "GetPullRecordTask/ListPullRecordTask",
+            action: GET_OR_LIST,
             request_id: None,
             attempts: 0,
         }
     }
 }
+
+/// `GetPullRecordTask/ListPullRecordTask`, from the actions' names: where a task passed in
+/// came from.
+const GET_OR_LIST: &str = {
+    const GET: &[u8] = Action::GetPullRecordTask.name().as_bytes();
+    const LIST: &[u8] = Action::ListPullRecordTask.name().as_bytes();
+    const BYTES: [u8; GET.len() + 1 + LIST.len()] = {
+        let mut out = [b'/'; GET.len() + 1 + LIST.len()];
+        let mut i = 0;
+        while i < GET.len() {
+            out[i] = GET[i];
+            i += 1;
+        }
+        let mut i = 0;
+        while i < LIST.len() {
+            out[GET.len() + 1 + i] = LIST[i];
+            i += 1;
+        }
+        out
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(s) => s,
+        Err(_) => panic!("action names are ASCII"),
+    }
+};
 
 /// The server's task cannot be used to look for its files (a time that does not read, no app
 /// or stream, a span too long): an answer the client cannot use, [`ErrorKind::Decode`] as for
@@ -329,7 +354,7 @@ async fn resolve(
             let got = client.call(&GetPullRecordTaskRequest::new(id)).await?;
             let request_id = got.metadata.request_id;
             let origin = Origin {
-                action: "GetPullRecordTask",
+                action: Action::GetPullRecordTask.name(),
                 request_id: (!request_id.is_empty()).then_some(request_id),
                 attempts: 1,
             };
