@@ -1,7 +1,8 @@
 //! The span planner: from a task's times, its status and the client's now to the span its
 //! files are looked for in, and that span's windows of at most 7 days.
 //!
-//! Pure: no I/O, no clock (now is an input). [`task_span`] is what [`LiveClient::record_files_of`]
+//! Pure: no I/O, no clock (now is an input), no allocation beyond the windows, which are
+//! counted before they are made. [`task_span`] is what [`LiveClient::record_files_of`]
 //! searches; [`file_windows`] cuts any span into the windows DescribeRecordTaskFileHistory
 //! accepts.
 //!
@@ -57,8 +58,13 @@ pub fn file_windows(from: OffsetDateTime, to: OffsetDateTime) -> Vec<Window> {
     let mut windows = Vec::new();
     let mut start = from;
     loop {
-        // Checked: times near the end of the representable range end the windows there.
-        let end = start.checked_add(week).map_or(to, |e| e.min(to));
+        // A week after `start`, counted back from `to`: near the end of the representable
+        // range it may exist only in `to`'s offset, not in `start`'s.
+        let end = if to - start > week {
+            to.checked_sub(to - start - week).unwrap_or(to)
+        } else {
+            to
+        };
         let end = if end > start {
             end
         } else {
@@ -70,6 +76,18 @@ pub fn file_windows(from: OffsetDateTime, to: OffsetDateTime) -> Vec<Window> {
         }
         start = end;
     }
+}
+
+/// How many windows [`file_windows`] gives for `from`..=`to`, without making them.
+fn window_count(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
+    let (from, to) = whole_seconds(from, to);
+    if to <= from {
+        return 1;
+    }
+    let week = window_length().whole_seconds();
+    // Both ends are whole seconds, and the range of times is far below i64 seconds.
+    let seconds = (to - from).whole_seconds();
+    seconds / week + i64::from(seconds % week != 0)
 }
 
 /// The longest window: 7 days.
@@ -102,15 +120,15 @@ pub(crate) struct TaskSpan {
     pub(crate) windows: Vec<Window>,
 }
 
-/// A span refused: it is [`MAX_TASK_WINDOWS`] weeks or more.
+/// A span refused: it needs more than [`MAX_TASK_WINDOWS`] windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooLong {
-    /// Its whole weeks.
-    pub(crate) weeks: i64,
+    /// How many it needs.
+    pub(crate) windows: i64,
 }
 
 /// The span whose files are a task's, and its windows; `None` when it cannot have files yet;
-/// [`TooLong`] when it is [`MAX_TASK_WINDOWS`] weeks or more.
+/// [`TooLong`] when its windows would be more than [`MAX_TASK_WINDOWS`].
 ///
 /// `start` and `end` are the task's times (`end` as read, `None` when missing or unreadable),
 /// `now` the client's clock.
@@ -145,9 +163,9 @@ pub(crate) fn task_span(
     let end = end.max(start);
     let lead = time::Duration::try_from(TASK_WINDOW_LEAD).unwrap_or(time::Duration::MINUTE);
     let from = start.checked_sub(lead).unwrap_or(start);
-    let weeks = (end - from).whole_weeks();
-    if weeks >= MAX_TASK_WINDOWS {
-        return Err(TooLong { weeks });
+    let windows = window_count(from, end);
+    if windows > MAX_TASK_WINDOWS {
+        return Err(TooLong { windows });
     }
     Ok(Some(TaskSpan {
         span: (start, end),
@@ -158,6 +176,8 @@ pub(crate) fn task_span(
 #[cfg(test)]
 mod tests {
     use live_model::DescribeRecordTaskFileHistoryRequest;
+    use proptest::prelude::*;
+    use time::{PrimitiveDateTime, UtcOffset};
 
     use super::*;
 
@@ -270,6 +290,183 @@ mod tests {
                 check(from, to);
                 check(from + ms(n), to);
                 check(from + ms(1_000 - n), to + ms(1));
+            }
+        }
+    }
+
+    #[test]
+    fn the_cap_counts_windows_not_whole_weeks() {
+        let week = time::Duration::WEEK;
+        let lead = time::Duration::MINUTE;
+        let start = t("2013-01-01T00:00:00Z");
+        let status = TaskStatus::Finished;
+        // Exactly MAX_TASK_WINDOWS weeks from the lead: as many windows, accepted.
+        let end = start - lead + week * MAX_TASK_WINDOWS as i32;
+        let plan = task_span(&status, start, Some(end), end).unwrap().unwrap();
+        assert_eq!(plan.windows.len() as i64, MAX_TASK_WINDOWS);
+        // A second more takes another window: refused.
+        let end = end + time::Duration::SECOND;
+        let refused = task_span(&status, start, Some(end), end).unwrap_err();
+        assert_eq!(refused.windows, MAX_TASK_WINDOWS + 1);
+        // Under the cap by half a second, but a fractional start rounds down past it.
+        let start = start + time::Duration::milliseconds(700);
+        let end = start - lead + week * MAX_TASK_WINDOWS as i32 - time::Duration::milliseconds(500);
+        let refused = task_span(&status, start, Some(end), end).unwrap_err();
+        assert_eq!(refused.windows, MAX_TASK_WINDOWS + 1);
+    }
+
+    #[test]
+    fn at_the_ends_of_the_range_windows_stay_within_a_week() {
+        // Near the end of the range, a week after a time may exist only in another offset:
+        // the windows are counted back from their end.
+        let from = t("9999-12-04T00:00:00Z");
+        let to = PrimitiveDateTime::MAX.assume_offset(UtcOffset::from_whole_seconds(-2).unwrap());
+        let w = file_windows(from, to);
+        assert_eq!(w.len(), 5);
+        assert_eq!(w.len() as i64, window_count(from, to));
+        assert!(
+            w.iter().all(|(a, b)| *b - *a <= time::Duration::WEEK),
+            "{w:?}"
+        );
+        // A task at the start of the range: no minute before it; one window of a second.
+        let min = PrimitiveDateTime::MIN.assume_utc();
+        let plan = task_span(&TaskStatus::Recording, min, None, min)
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.windows, [(min, min + time::Duration::SECOND)]);
+    }
+
+    /// Any time the crate can hold: mostly near the present, also anywhere in the range, and
+    /// at its very ends, in any offset.
+    fn any_time() -> impl Strategy<Value = OffsetDateTime> {
+        let min = PrimitiveDateTime::MIN.assume_utc().unix_timestamp_nanos();
+        let max = PrimitiveDateTime::MAX.assume_utc().unix_timestamp_nanos();
+        let near = 1_698_796_800_000_000_000i128; // 2023-11-01T00:00:00Z
+        let span = 40 * 366 * 86_400 * 1_000_000_000i128;
+        let nanos = prop_oneof![
+            4 => (near - span)..(near + span),
+            2 => min..=max,
+            1 => Just(min),
+            1 => Just(max),
+            1 => (max - 30 * 86_400 * 1_000_000_000)..=max,
+            1 => min..=(min + 30 * 86_400 * 1_000_000_000),
+        ];
+        let offset = prop_oneof![Just(0), -86_399i32..=86_399];
+        (nanos, offset).prop_map(|(n, o)| {
+            let utc = OffsetDateTime::from_unix_timestamp_nanos(n).unwrap();
+            let offset = UtcOffset::from_whole_seconds(o).unwrap();
+            // The local time kept, the offset changed: even where no UTC form exists.
+            PrimitiveDateTime::new(utc.date(), utc.time()).assume_offset(offset)
+        })
+    }
+
+    /// A time near `t` (within twelve years either side), or any time.
+    fn around(t: OffsetDateTime) -> impl Strategy<Value = OffsetDateTime> {
+        let years = 12 * 366 * 86_400 * 1_000_000_000i64;
+        prop_oneof![
+            3 => (-years..years).prop_map(move |d| {
+                t.checked_add(time::Duration::nanoseconds(d)).unwrap_or(t)
+            }),
+            1 => any_time(),
+        ]
+    }
+
+    /// A task's start, its end (or none) and the client's now.
+    fn task_times(
+    ) -> impl Strategy<Value = (OffsetDateTime, Option<OffsetDateTime>, OffsetDateTime)> {
+        any_time().prop_flat_map(|start| {
+            (
+                Just(start),
+                proptest::option::of(around(start)),
+                around(start),
+            )
+        })
+    }
+
+    fn any_status() -> impl Strategy<Value = TaskStatus> {
+        prop_oneof![
+            Just(TaskStatus::NotStarted),
+            Just(TaskStatus::Recording),
+            Just(TaskStatus::Finished),
+            Just(TaskStatus::Stopped),
+            Just(TaskStatus::Unknown("暂停".into())),
+        ]
+    }
+
+    /// Whether `t` is in the last second its offset can hold: no whole second follows it.
+    fn in_last_second(t: OffsetDateTime) -> bool {
+        whole_second(t)
+            .checked_add(time::Duration::SECOND)
+            .is_none()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// For any task times, status and clock: the windows cover the span exactly, from the
+        /// lead before its start (down to the second) to its end (up to the second), each
+        /// whole seconds, a second to 7 days long, meeting the next with no gap, at most
+        /// MAX_TASK_WINDOWS of them, or the span is refused for needing more; no panic.
+        #[test]
+        fn windows_cover_the_task_span_exactly(
+            status in any_status(),
+            (start, end, now) in task_times(),
+        ) {
+            let planned = task_span(&status, start, end, now);
+            let Ok(Some(plan)) = planned else {
+                match planned {
+                    Ok(_) => prop_assert!(
+                        status == TaskStatus::NotStarted
+                            || (matches!(status, TaskStatus::Unknown(_)) && start > now)
+                    ),
+                    Err(TooLong { windows }) => prop_assert!(windows > MAX_TASK_WINDOWS),
+                }
+                return Ok(());
+            };
+            let (from, to) = plan.span;
+            prop_assert_eq!(from, start);
+            prop_assert!(to >= from);
+            let w = &plan.windows;
+            prop_assert!(!w.is_empty() && w.len() as i64 <= MAX_TASK_WINDOWS);
+            let lead = start.checked_sub(time::Duration::MINUTE).unwrap_or(start);
+            prop_assert_eq!(w[0].0, whole_second(lead));
+            let last = w[w.len() - 1].1;
+            // The last window ends at the span's end, up to the second; at the end of the
+            // range, where no later second exists, down to it. A span of no length (at the
+            // start of the range, where no minute precedes it) is one window of a second.
+            let no_length = whole_second(lead) >= to;
+            prop_assert!(last - to < time::Duration::SECOND || (no_length && w.len() == 1));
+            prop_assert!(last >= to || in_last_second(to), "{last} < {to}");
+            for &(a, b) in w {
+                prop_assert_eq!((a.nanosecond(), b.nanosecond()), (0, 0));
+                prop_assert!(b - a <= time::Duration::WEEK, "{a} {b}");
+                prop_assert!(b - a >= time::Duration::SECOND || in_last_second(a), "{a} {b}");
+                let _ = (live_model::format_rfc3339(a), live_model::format_rfc3339(b));
+            }
+            for pair in w.windows(2) {
+                prop_assert_eq!(pair[1].0, pair[0].1);
+            }
+        }
+
+        /// The windows of any two times, in either order: at least one, as many as counted,
+        /// each at most 7 days, meeting with no gap; no panic.
+        #[test]
+        fn any_two_times_give_windows(from in any_time(), to in any_time()) {
+            let count = window_count(from, to);
+            prop_assert!(count >= 1);
+            // Thousands of years apart: counted, not made (the task's cap refuses them).
+            if count > 10 * MAX_TASK_WINDOWS {
+                return Ok(());
+            }
+            let w = file_windows(from, to);
+            prop_assert_eq!(w.len() as i64, count);
+            prop_assert_eq!(w[0].0, whole_second(from));
+            for &(a, b) in &w {
+                prop_assert!(b - a <= time::Duration::WEEK, "{a} {b}");
+                prop_assert!(b - a >= time::Duration::SECOND || in_last_second(a), "{a} {b}");
+            }
+            for pair in w.windows(2) {
+                prop_assert_eq!(pair[1].0, pair[0].1);
             }
         }
     }

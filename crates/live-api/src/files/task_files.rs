@@ -293,13 +293,13 @@ fn plan(
     let span = match task_span(&task.status, start, task.parse_end_time().ok(), now) {
         Ok(Some(span)) => span,
         Ok(None) => return Ok(None),
-        Err(TooLong { weeks }) => {
+        Err(TooLong { windows }) => {
             return Err(unusable(
                 origin,
                 format!(
-                    "the task's span from its StartTime {:?} is {weeks} weeks, more than the \
-                     {MAX_TASK_WINDOWS} 7-day windows asked for one task; list its files by \
-                     window instead",
+                    "the task's span from its StartTime {:?} would take {windows} weeks \
+                     (7-day windows), more than the {MAX_TASK_WINDOWS} asked for one task; \
+                     list its files by window instead",
                     task.start_time
                 ),
             ))
@@ -410,8 +410,8 @@ impl LiveClient {
     /// usual path (signing, retries, and any pacing the client applies).
     ///
     /// A task from the server that cannot be used to look for files (a start time that does
-    /// not read, no app or stream, a span of more than [`MAX_TASK_WINDOWS`] weeks) ends the
-    /// stream with [`ErrorKind::Decode`], naming the field and the value, as for any answer
+    /// not read, no app or stream, a span that needs more than [`MAX_TASK_WINDOWS`] 7-day
+    /// windows) ends the stream with [`ErrorKind::Decode`], naming the field and the value, as for any answer
     /// that does not fit the model; a task passed in came from the server too, and is
     /// treated the same.
     ///
