@@ -36,7 +36,7 @@ pub enum PaginationProblem {
         answered: u32,
     },
     /// The server claims more pages than the listing may fetch
-    /// ([`crate::ListPullRecordTasks::max_pages`]).
+    /// ([`crate::ListPullRecordTask::max_pages`]).
     TooManyPages {
         /// The cap.
         max_pages: u32,

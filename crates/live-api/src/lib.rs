@@ -211,7 +211,7 @@ pub use credentials::{
 };
 pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
 pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
-pub use fleet::{GetPullRecordTasks, TaskResult, TaskResults};
+pub use fleet::{FanOutGetPullRecordTask, FanOutResults, TaskResult};
 pub use limit::{
     Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
     RateParseError,
@@ -220,7 +220,7 @@ pub use limit::{
 pub use limit::{RedisRateLimiter, RedisRateLimiterBuilder};
 pub use ops::{
     CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
-    ListPullRecordTaskOutput, ListPullRecordTasks, StopPullRecordTask, StopPullRecordTaskOutput,
+    ListPullRecordTask, ListPullRecordTaskOutput, StopPullRecordTask, StopPullRecordTaskOutput,
 };
 pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
 pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};

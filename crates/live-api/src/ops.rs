@@ -163,13 +163,13 @@ impl CreatePullRecordTask {
 /// Builds and sends ListPullRecordTask, one page or all of them.
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send` is awaited or the stream polled"]
-pub struct ListPullRecordTasks {
+pub struct ListPullRecordTask {
     client: LiveClient,
     request: ListPullRecordTaskRequest,
     max_pages: u32,
 }
 
-impl ListPullRecordTasks {
+impl ListPullRecordTask {
     /// How many pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch at most unless
     /// told otherwise: 1,000 (500,000 tasks at the largest page size).
     pub const DEFAULT_MAX_PAGES: u32 = 1_000;
@@ -337,11 +337,11 @@ impl LiveClient {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn list_pull_record_tasks(&self) -> ListPullRecordTasks {
-        ListPullRecordTasks {
+    pub fn list_pull_record_tasks(&self) -> ListPullRecordTask {
+        ListPullRecordTask {
             client: self.clone(),
             request: ListPullRecordTaskRequest::new(1, 20),
-            max_pages: ListPullRecordTasks::DEFAULT_MAX_PAGES,
+            max_pages: ListPullRecordTask::DEFAULT_MAX_PAGES,
         }
     }
 

@@ -8,7 +8,7 @@
 //!
 //! | builder | `pages()` | `tasks()` / `files()` |
 //! |---|---|---|
-//! | [`crate::ListPullRecordTasks`] | `Pages<ListPullRecordTaskOutput>` | `Items<PullRecordTask>` |
+//! | [`crate::ListPullRecordTask`] | `Pages<ListPullRecordTaskOutput>` | `Items<PullRecordTask>` |
 //! | [`crate::files::DescribeRecordTaskFileHistory`] | `Pages<DescribeRecordTaskFileHistoryOutput>` | `Items<RecordFile>` |
 //!
 //! The last page is the first of: the documented `PageTotal`, the page that holds item
@@ -31,7 +31,7 @@ use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
 type Boxed<T> = Pin<Box<dyn Stream<Item = Result<T, LiveError>> + Send>>;
 
 /// The pages of a paged request, one held at a time; see
-/// [`ListPullRecordTasks::pages`](crate::ListPullRecordTasks::pages) and
+/// [`ListPullRecordTask::pages`](crate::ListPullRecordTask::pages) and
 /// [`DescribeRecordTaskFileHistory::pages`](crate::files::DescribeRecordTaskFileHistory::pages).
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<P> {
@@ -63,7 +63,7 @@ impl<P> fmt::Debug for Pages<P> {
 }
 
 /// The items of a paged request, page after page, one page held at a time; see
-/// [`ListPullRecordTasks::tasks`](crate::ListPullRecordTasks::tasks) and
+/// [`ListPullRecordTask::tasks`](crate::ListPullRecordTask::tasks) and
 /// [`DescribeRecordTaskFileHistory::files`](crate::files::DescribeRecordTaskFileHistory::files).
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<I> {

@@ -372,7 +372,7 @@ fn fan_out_and_waiter_can_be_spawned() {
     send(&wait);
     assert_eq!(
         format!("{results:?}"),
-        "TaskResults { in_flight: 0, more_ids: true, .. }"
+        "FanOutResults { in_flight: 0, more_ids: true, .. }"
     );
 }
 

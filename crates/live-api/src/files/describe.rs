@@ -110,7 +110,7 @@ impl DescribeRecordTaskFileHistory {
     }
 
     /// Every page from `page_num` on, as a stream that ends after the last page (or the first
-    /// error), with the same checks as [`crate::ListPullRecordTasks::pages`].
+    /// error), with the same checks as [`crate::ListPullRecordTask::pages`].
     pub fn pages(self) -> Pages<DescribeRecordTaskFileHistoryOutput> {
         paging::pages(self.client, self.request, self.max_pages)
     }

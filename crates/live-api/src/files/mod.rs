@@ -18,4 +18,4 @@ mod task_files;
 
 pub use describe::{DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput};
 pub use span::{file_windows, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD};
-pub use task_files::{TaskFiles, TaskRecordFiles, TaskRef};
+pub use task_files::{FindTaskFiles, TaskFiles, TaskRef};

@@ -64,10 +64,12 @@ impl From<&String> for TaskRef {
     }
 }
 
-/// The files of one task; see [`LiveClient::record_files_of`].
+/// Finds the files of one task: where they are stored, how they are paged, then
+/// [`files`](Self::files) as a stream ([`TaskFiles`]) or [`all`](Self::all) of them; see
+/// [`LiveClient::record_files_of`].
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until the stream is polled"]
-pub struct TaskRecordFiles {
+pub struct FindTaskFiles {
     client: LiveClient,
     task: TaskRef,
     storage: Option<RecordStorage>,
@@ -75,7 +77,7 @@ pub struct TaskRecordFiles {
     max_pages: u32,
 }
 
-impl TaskRecordFiles {
+impl FindTaskFiles {
     /// Where the files are stored (the service's default: TOS).
     pub fn storage(mut self, s: RecordStorage) -> Self {
         self.storage = Some(s);
@@ -423,8 +425,8 @@ impl LiveClient {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn record_files_of(&self, task: impl Into<TaskRef>) -> TaskRecordFiles {
-        TaskRecordFiles {
+    pub fn record_files_of(&self, task: impl Into<TaskRef>) -> FindTaskFiles {
+        FindTaskFiles {
             client: self.clone(),
             task: task.into(),
             storage: None,
