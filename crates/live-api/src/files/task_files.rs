@@ -178,7 +178,7 @@ fn files_in(
         span: (start, end),
         windows,
     } = plan;
-    let (app, stream) = (base.app.clone(), base.stream.clone());
+    let (app, stream_name) = (base.app.clone(), base.stream.clone());
     let pages = stream::iter(windows)
         .map(move |(from, to)| {
             let mut request = base.clone().page_num(1);
@@ -197,7 +197,7 @@ fn files_in(
             let kept: Vec<RecordFile> = page
                 .files
                 .into_iter()
-                .filter(|f| ours(app.as_deref(), &f.app) && ours(stream.as_deref(), &f.stream))
+                .filter(|f| ours(app.as_deref(), &f.app) && ours(stream_name.as_deref(), &f.stream))
                 .filter(|f| f.overlaps(start, end))
                 .filter(|f| {
                     seen.insert((
