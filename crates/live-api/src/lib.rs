@@ -92,7 +92,8 @@
 //!
 //! [`LiveClient::describe_record_task_file_history`] lists the files recordings wrote in a
 //! window of at most 7 days; [`LiveClient::record_files_of`] goes from a task (or its id) to
-//! its files across any span, window after window, page after page:
+//! its files across any span, window after window, page after page (module [`files`]; the
+//! streams of pages and items of any listing are in [`paging`]):
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
