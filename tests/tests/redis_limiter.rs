@@ -8,7 +8,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use live_api::{Credentials, LiveClient, Pacing, RateLimiter, RedisRateLimiter};
+use live_api::pacing::{Pacing, RateLimiter, RedisRateLimiter};
+use live_api::{Credentials, LiveClient};
 use live_emulator::{Emulator, EmulatorConfig, EXAMPLE_TASK_ID, OK_CODE};
 use volc_live_tests::RedisServer;
 
@@ -150,15 +151,16 @@ async fn a_flushed_script_is_loaded_again() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let limits = live_api::RateLimits::documented().with_rate(
+    let limits = live_api::pacing::RateLimits::documented().with_rate(
         "ListPullRecordTask",
-        live_api::Rate::every(Duration::from_secs(10)).unwrap(),
+        live_api::pacing::Rate::every(Duration::from_secs(10)).unwrap(),
     );
     let limiter = RedisRateLimiter::builder(redis.url())
         .limits(limits)
         .build()
         .unwrap();
-    let key = live_api::RateKey::new("AKLTflush", live_model::Action::ListPullRecordTask.facts());
+    let key =
+        live_api::pacing::RateKey::new("AKLTflush", live_model::Action::ListPullRecordTask.facts());
     assert_eq!(
         limiter.acquire(key, Duration::from_secs(1)).await,
         Ok(Duration::ZERO)

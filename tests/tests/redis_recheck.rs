@@ -8,9 +8,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use live_api::{
-    Environment, Feedback, LiveFuture, NoPermit, Rate, RateKey, RateLimiter, RateLimits,
-    RedisRateLimiter, SystemEnvironment,
+use live_api::env::{Environment, LiveFuture, SystemEnvironment};
+use live_api::pacing::{
+    Feedback, NoPermit, Rate, RateKey, RateLimiter, RateLimits, RedisRateLimiter,
 };
 use live_model::Action;
 use tokio::sync::Notify;

@@ -26,7 +26,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use live_api::{Credentials, LiveClient, LiveClientBuilder, StandardRetry};
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, LiveClient, LiveClientBuilder};
 use live_emulator::{
     Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };
@@ -152,7 +153,7 @@ fn client(
         .endpoint(endpoint)
         .retry(StandardRetry::none())
         // The client's cost is measured, not the account's rate limits.
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
         .allow_insecure_http(true);
     if let (Some(ak), Some(sk)) = (&args.ak, &args.sk) {
         builder = builder.credentials(Credentials::new(&**ak, &**sk).map_err(|e| e.to_string())?);

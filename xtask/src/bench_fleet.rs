@@ -21,7 +21,8 @@
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
-use live_api::{Credentials, LiveClient, Pacing, RateLimits};
+use live_api::pacing::{Pacing, RateLimits};
+use live_api::{Credentials, LiveClient};
 use live_emulator::{
     Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };

@@ -9,7 +9,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use live_api::{Credentials, LiveClient, StandardRetry};
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, LiveClient};
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,

@@ -165,7 +165,7 @@ struct ManualState {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use live_api::{Environment, ManualEnvironment};
+/// use live_api::env::{Environment, ManualEnvironment};
 ///
 /// let env = ManualEnvironment::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 /// let start = env.monotonic();

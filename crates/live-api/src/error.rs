@@ -7,7 +7,7 @@ use std::time::Duration;
 use live_model::{ApiError, DecodeError, ErrorCode, UnexpectedResponse, ValidationError};
 use live_transport::TransportError;
 
-use crate::CredentialsError;
+use crate::credentials::CredentialsError;
 
 /// Which time limit ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,7 +37,7 @@ pub enum PaginationProblem {
         answered: u32,
     },
     /// The server claims more pages than the listing may fetch
-    /// ([`crate::ListPullRecordTasks::max_pages`]).
+    /// ([`crate::ops::ListPullRecordTask::max_pages`]).
     TooManyPages {
         /// The cap.
         max_pages: u32,
@@ -70,7 +70,7 @@ pub enum ErrorKind {
     /// The client's settings are unusable, or the request could not be signed.
     Config(String),
     /// The client cannot run where it was called (no Tokio runtime, or what a custom
-    /// [`crate::Environment::check_timers`] refuses); nothing was sent.
+    /// [`crate::env::Environment::check_timers`] refuses); nothing was sent.
     Runtime(String),
     /// The client's own pacing ([`crate::pacing`]) has no permit for this action before the
     /// operation's deadline: nothing was sent. [`LiveError::is_timeout`] is `true`.
@@ -83,7 +83,7 @@ pub enum ErrorKind {
         left: Duration,
     },
     /// A task did not reach the awaited status within the waiter's maximum
-    /// ([`crate::WaitForPullRecordTask::max_wait`]). [`LiveError::is_timeout`] is `true`.
+    /// ([`crate::wait::WaitForPullRecordTask::max_wait`]). [`LiveError::is_timeout`] is `true`.
     WaitTimeout {
         /// The task.
         task_id: String,
@@ -94,14 +94,14 @@ pub enum ErrorKind {
     },
     /// A wait cannot succeed any more: the task reached a final status (stopped or finished)
     /// that is not the one awaited, e.g. a task stopped while waiting for `finished`
-    /// ([`crate::WaitForPullRecordTask::until`]).
+    /// ([`crate::wait::WaitForPullRecordTask::until`]).
     WaitUnreachable {
         /// The task.
         task_id: String,
         /// The final status it is in.
         status: live_model::TaskStatus,
         /// What was awaited.
-        until: crate::WaitUntil,
+        until: crate::wait::WaitUntil,
     },
     /// A listing stopped because the server's pages cannot be trusted: they do not advance,
     /// are not the page asked, or never end. Displayed as `page N: …`.
@@ -135,7 +135,7 @@ pub struct LiveError {
     kind: ErrorKind,
     attempts: u32,
     may_have_been_applied: bool,
-    action: Option<Cow<'static, str>>,
+    action: Option<Box<str>>,
 }
 
 impl LiveError {
@@ -153,9 +153,9 @@ impl LiveError {
     }
 
     /// Marks the error of `action` whose request may have taken effect.
-    pub(crate) fn applied_unknown(mut self, action: Cow<'static, str>, unknown: bool) -> Self {
+    pub(crate) fn applied_unknown(mut self, action: &str, unknown: bool) -> Self {
         self.may_have_been_applied = unknown;
-        self.action = Some(action);
+        self.action = Some(action.into());
         self
     }
 
@@ -228,9 +228,9 @@ impl LiveError {
     /// Whether the same call may succeed later: transient service codes, throttling, HTTP
     /// 429/500/502/503/504, connection failures and attempt timeouts; not an untrusted
     /// certificate. Whether the client sends it again also depends on the operation: see
-    /// [`crate::StandardRetry`] and [`crate::FailureClass`].
+    /// [`crate::retry::StandardRetry`] and [`crate::retry::FailureClass`].
     pub fn is_retryable(&self) -> bool {
-        crate::FailureClass::of(self) != crate::FailureClass::Permanent
+        crate::retry::FailureClass::of(self) != crate::retry::FailureClass::Permanent
     }
 
     /// Whether the service is throttling the caller.
@@ -432,7 +432,7 @@ mod tests {
             ErrorKind::WaitUnreachable {
                 task_id: "t".to_owned(),
                 status: hostile.clone(),
-                until: crate::WaitUntil::Finished,
+                until: crate::wait::WaitUntil::Finished,
             },
         ] {
             let shown = LiveError::from(kind).to_string();

@@ -9,7 +9,9 @@ use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 
-use crate::{ErrorKind, GetPullRecordTaskOutput, LiveClient, LiveError, LiveFuture};
+use crate::env::LiveFuture;
+use crate::ops::GetPullRecordTaskOutput;
+use crate::{ErrorKind, LiveClient, LiveError};
 
 /// One task's result in a fan-out: its id, and what GetPullRecordTask answered.
 #[derive(Debug)]
@@ -23,21 +25,21 @@ pub struct TaskResult {
 
 /// GetPullRecordTask for many task ids; see [`LiveClient::get_pull_record_tasks`].
 #[must_use = "nothing is sent until the stream is polled"]
-pub struct GetPullRecordTasks {
+pub struct FanOutGetPullRecordTask {
     client: LiveClient,
     ids: Box<dyn Iterator<Item = String> + Send>,
     concurrency: usize,
 }
 
-impl fmt::Debug for GetPullRecordTasks {
+impl fmt::Debug for FanOutGetPullRecordTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetPullRecordTasks")
+        f.debug_struct("FanOutGetPullRecordTask")
             .field("concurrency", &self.concurrency)
             .finish_non_exhaustive()
     }
 }
 
-impl GetPullRecordTasks {
+impl FanOutGetPullRecordTask {
     /// How many calls are in flight at most, by default: 8.
     pub const DEFAULT_CONCURRENCY: usize = 8;
     /// The most calls in flight accepted: 1,024.
@@ -52,8 +54,8 @@ impl GetPullRecordTasks {
     }
 
     /// The results, in the order they arrive (not the order of the ids), one per id.
-    pub fn stream(self) -> TaskResults {
-        TaskResults {
+    pub fn stream(self) -> FanOutResults {
+        FanOutResults {
             client: self.client,
             ids: Some(self.ids),
             concurrency: self.concurrency,
@@ -63,25 +65,25 @@ impl GetPullRecordTasks {
 }
 
 /// The results of a fan-out; see [`LiveClient::get_pull_record_tasks`]. A
-/// [`futures_core::Stream`], and [`TaskResults::next`] without one.
+/// [`futures_core::Stream`], and [`FanOutResults::next`] without one.
 #[must_use = "streams do nothing unless polled"]
-pub struct TaskResults {
+pub struct FanOutResults {
     client: LiveClient,
     ids: Option<Box<dyn Iterator<Item = String> + Send>>,
     concurrency: usize,
     running: FuturesUnordered<LiveFuture<'static, TaskResult>>,
 }
 
-impl fmt::Debug for TaskResults {
+impl fmt::Debug for FanOutResults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaskResults")
+        f.debug_struct("FanOutResults")
             .field("in_flight", &self.running.len())
             .field("more_ids", &self.ids.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl TaskResults {
+impl FanOutResults {
     /// The next result, or `None` after the last.
     pub async fn next(&mut self) -> Option<TaskResult> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
@@ -93,13 +95,13 @@ impl TaskResults {
     }
 }
 
-impl TaskResults {
+impl FanOutResults {
     /// How often one id waits for a permit that its call's deadline could not reach (each
     /// wait as long as the limiter says) before its result is that error.
     const MAX_PERMIT_WAITS: u32 = 8;
 }
 
-impl Stream for TaskResults {
+impl Stream for FanOutResults {
     type Item = TaskResult;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<TaskResult>> {
@@ -147,7 +149,7 @@ impl Stream for TaskResults {
 
 impl LiveClient {
     /// GetPullRecordTask for each of `task_ids`, at most
-    /// [`concurrency`](GetPullRecordTasks::concurrency) at a time, every call paced by the
+    /// [`concurrency`](FanOutGetPullRecordTask::concurrency) at a time, every call paced by the
     /// client's limiter (so a thousand ids at GetPullRecordTask's 10/s take about 100 s and
     /// get no throttling answer) and retried as any other. The results come as a stream, as
     /// they arrive, each tagged with its id; an error ends nothing but its own result. An id
@@ -175,16 +177,16 @@ impl LiveClient {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn get_pull_record_tasks<I>(&self, task_ids: I) -> GetPullRecordTasks
+    pub fn get_pull_record_tasks<I>(&self, task_ids: I) -> FanOutGetPullRecordTask
     where
         I: IntoIterator,
         I::Item: Into<String> + 'static,
         I::IntoIter: Send + 'static,
     {
-        GetPullRecordTasks {
+        FanOutGetPullRecordTask {
             client: self.clone(),
             ids: Box::new(task_ids.into_iter().map(Into::into)),
-            concurrency: GetPullRecordTasks::DEFAULT_CONCURRENCY,
+            concurrency: FanOutGetPullRecordTask::DEFAULT_CONCURRENCY,
         }
     }
 }

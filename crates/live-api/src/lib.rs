@@ -92,7 +92,8 @@
 //!
 //! [`LiveClient::describe_record_task_file_history`] lists the files recordings wrote in a
 //! window of at most 7 days; [`LiveClient::record_files_of`] goes from a task (or its id) to
-//! its files across any span, window after window, page after page:
+//! its files across any span, window after window, page after page (module [`files`]; the
+//! streams of pages and items of any listing are in [`paging`]):
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -122,7 +123,9 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
-//! use live_api::{LiveClient, Pacing, Rate, RateLimits, WaitUntil};
+//! use live_api::LiveClient;
+//! use live_api::pacing::{Pacing, Rate, RateLimits};
+//! use live_api::wait::WaitUntil;
 //!
 //! let client = LiveClient::builder()
 //!     .endpoint(emulator.base_url())
@@ -189,49 +192,21 @@
 
 pub mod bounded;
 mod client;
-mod credentials;
+pub mod credentials;
 mod engine;
-mod env;
-mod error;
-mod fleet;
+pub mod env;
+pub mod error;
+pub mod files;
+pub mod fleet;
 pub mod openapi;
-mod ops;
+pub mod ops;
 pub mod pacing;
-mod record_files;
+pub mod paging;
 pub mod retry;
-mod wait;
+pub mod wait;
 
 pub use client::{LiveClient, LiveClientBuilder};
-#[doc(hidden)]
-pub use credentials::{
-    parse_config_file, parse_config_file_for, parse_profile_file, parse_profile_file_for,
-};
-pub use credentials::{
-    CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
-    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials, DEFAULT_PROFILE,
-    PROFILE_VARIABLE,
-};
-pub use env::{Environment, JitterFn, LiveFuture, ManualEnvironment, SystemEnvironment};
-pub use error::{ErrorKind, LiveError, PaginationProblem, TimeoutScope};
-pub use fleet::{GetPullRecordTasks, TaskResult, TaskResults};
-pub use ops::{
-    CreatePullRecordTask, CreatePullRecordTaskOutput, GetPullRecordTask, GetPullRecordTaskOutput,
-    ItemStream, ListPullRecordTaskOutput, ListPullRecordTasks, PageStream, Pages,
-    StopPullRecordTask, StopPullRecordTaskOutput, Tasks,
-};
-pub use pacing::{
-    Feedback, LocalRateLimiter, NoPermit, Pacing, Rate, RateKey, RateLimiter, RateLimits,
-    RateParseError,
-};
-#[cfg(feature = "redis")]
-pub use pacing::{RedisRateLimiter, RedisRateLimiterBuilder};
-pub use record_files::{
-    file_windows, DescribeRecordTaskFileHistory, DescribeRecordTaskFileHistoryOutput, FilePages,
-    RecordFiles, TaskFiles, TaskRecordFiles, TaskRef, MAX_TASK_WINDOWS, TASK_WINDOW_LEAD,
-};
-pub use retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
-pub use wait::{WaitForPullRecordTask, WaitOutput, WaitProgress, WaitUntil, WaitUntilParseError};
-
+pub use error::{ErrorKind, LiveError};
 pub use live_model as model;
 pub use volc_sign::Credentials;
 

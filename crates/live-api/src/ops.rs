@@ -1,11 +1,5 @@
-//! The four operations as fluent builders, their outputs, and the ListPullRecordTask
-//! paginator.
+//! The four operations as fluent builders and their outputs.
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use futures_core::Stream;
 use live_model::{
     CreatePullRecordTaskRequest, GetPullRecordTaskRequest, GetShape, ListPullRecordTaskRequest,
     Pagination, PullRecordTask, Response, ResponseMetadata, StopPullRecordTaskRequest,
@@ -13,7 +7,9 @@ use live_model::{
 };
 
 use crate::engine::OutcomeCheck;
-use crate::{ErrorKind, LiveClient, LiveError, LiveFuture, PaginationProblem};
+use crate::env::LiveFuture;
+use crate::paging::{self, paged_request, Items, PagedRequest, Pages};
+use crate::{LiveClient, LiveError};
 
 /// GetPullRecordTask's answer: the task, and the metadata with the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,20 +164,20 @@ impl CreatePullRecordTask {
 /// Builds and sends ListPullRecordTask, one page or all of them.
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send` is awaited or the stream polled"]
-pub struct ListPullRecordTasks {
+pub struct ListPullRecordTask {
     client: LiveClient,
     request: ListPullRecordTaskRequest,
     max_pages: u32,
 }
 
-impl ListPullRecordTasks {
+impl ListPullRecordTask {
     /// How many pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch at most unless
     /// told otherwise: 1,000 (500,000 tasks at the largest page size).
     pub const DEFAULT_MAX_PAGES: u32 = 1_000;
 
     /// The most pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch (at least 1;
     /// default [`DEFAULT_MAX_PAGES`](Self::DEFAULT_MAX_PAGES)). When the server still claims
-    /// more, the stream ends with [`ErrorKind::Pagination`] naming the next page, which is
+    /// more, the stream ends with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination) naming the next page, which is
     /// not asked for.
     pub fn max_pages(mut self, n: u32) -> Self {
         self.max_pages = n.max(1);
@@ -234,286 +230,23 @@ impl ListPullRecordTasks {
     ///
     /// The last page is the first of: the documented `PageTotal`, the page that holds task
     /// `TotalCount` (by the answer's `PageSize`), an empty page. The stream refuses a server
-    /// it cannot trust, ending with [`ErrorKind::Pagination`] (`page N: …`): an answer for
+    /// it cannot trust, ending with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination) (`page N: …`): an answer for
     /// another page than the one asked (a page answered again: the pages do not advance), or
     /// more pages than [`max_pages`](Self::max_pages) ([`LiveError::page`] says which page).
     /// Any other error ends the stream as it is.
-    pub fn pages(self) -> Pages {
-        let first = self.request.page_num;
-        PageStream::new(self.client, self.request, first, self.max_pages)
+    pub fn pages(self) -> Pages<ListPullRecordTaskOutput> {
+        paging::pages(self.client, self.request, self.max_pages)
     }
 
     /// Every task of every page from `page_num` on, as a stream.
-    pub fn tasks(self) -> Tasks {
-        ItemStream::new(self.pages())
+    pub fn tasks(self) -> Items<PullRecordTask> {
+        paging::items::<ListPullRecordTaskRequest>(self.pages())
     }
 }
-
-/// A request asked page by page (the listing, the recorded files): how its pages are
-/// numbered, fetched and counted.
-pub(crate) trait PagedRequest: Clone + Send + Unpin + 'static {
-    /// One page's answer.
-    type Page: Send + 'static;
-    /// The page this request asks.
-    fn page_num(&self) -> u32;
-    /// Asks another page.
-    fn set_page_num(&mut self, n: u32);
-    /// The items asked per page.
-    fn page_size(&self) -> u32;
-    /// Sends it.
-    fn fetch(
-        client: LiveClient,
-        request: Self,
-    ) -> LiveFuture<'static, Result<Self::Page, LiveError>>;
-    /// One item of a page.
-    type Item: Send + 'static;
-    /// A page's pagination and its items.
-    fn parts(page: &Self::Page) -> (&Pagination, &[Self::Item]);
-    /// A page's items, in order.
-    fn into_items(page: Self::Page) -> Vec<Self::Item>;
-}
-
-/// Implements [`PagedRequest`] for a request whose output `$output` holds the page's items
-/// in `$items`, taken from the answer's `Result.$from`; `pagination` and `metadata` as the
-/// answer gives them.
-macro_rules! paged_request {
-    ($request:ty => $output:ident { $items:ident: $item:ty = result.$from:ident }) => {
-        impl $crate::ops::PagedRequest for $request {
-            type Page = $output;
-            type Item = $item;
-            fn page_num(&self) -> u32 {
-                self.page_num
-            }
-            fn set_page_num(&mut self, n: u32) {
-                self.page_num = n;
-            }
-            fn page_size(&self) -> u32 {
-                self.page_size
-            }
-            fn fetch(
-                client: $crate::LiveClient,
-                request: Self,
-            ) -> $crate::LiveFuture<'static, Result<$output, $crate::LiveError>> {
-                Box::pin(async move {
-                    let r = client.call(&request).await?;
-                    Ok($output {
-                        $items: r.result.$from,
-                        pagination: r.result.pagination,
-                        metadata: r.metadata,
-                    })
-                })
-            }
-            fn parts(page: &$output) -> (&live_model::Pagination, &[$item]) {
-                (&page.pagination, &page.$items)
-            }
-            fn into_items(page: $output) -> Vec<$item> {
-                page.$items
-            }
-        }
-    };
-}
-pub(crate) use paged_request;
 
 paged_request!(ListPullRecordTaskRequest => ListPullRecordTaskOutput {
     tasks: PullRecordTask = result.list
 });
-
-/// The pages of a paged request, one held at a time; see [`ListPullRecordTasks::pages`] and
-/// [`crate::DescribeRecordTaskFileHistory::pages`].
-#[must_use = "streams do nothing unless polled"]
-pub struct PageStream<R, P> {
-    client: LiveClient,
-    /// The next page to ask.
-    request: R,
-    pending: Option<LiveFuture<'static, Result<P, LiveError>>>,
-    done: bool,
-    first_page: u32,
-    max_pages: u32,
-    fetched: u32,
-}
-
-/// The pages of a listing; see [`ListPullRecordTasks::pages`].
-pub type Pages = PageStream<ListPullRecordTaskRequest, ListPullRecordTaskOutput>;
-
-impl<R, P> PageStream<R, P> {
-    pub(crate) fn new(client: LiveClient, request: R, first_page: u32, max_pages: u32) -> Self {
-        Self {
-            client,
-            request,
-            pending: None,
-            done: false,
-            first_page,
-            max_pages,
-            fetched: 0,
-        }
-    }
-}
-
-impl<R, P> std::fmt::Debug for PageStream<R, P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PageStream")
-            .field("fetched", &self.fetched)
-            .field("max_pages", &self.max_pages)
-            .field("done", &self.done)
-            .finish_non_exhaustive()
-    }
-}
-
-#[allow(private_bounds)]
-impl<R: PagedRequest<Page = P>, P> PageStream<R, P> {
-    /// The next page, or `None` after the last.
-    pub async fn next(&mut self) -> Option<Result<P, LiveError>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
-    }
-}
-
-#[allow(private_bounds)]
-impl<R: PagedRequest<Page = P>, P> Stream for PageStream<R, P> {
-    type Item = Result<P, LiveError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        let this = &mut *self;
-        let asked = this.request.page_num();
-        if this.pending.is_none() && this.fetched >= this.max_pages {
-            this.done = true;
-            let problem = PaginationProblem::TooManyPages {
-                max_pages: this.max_pages,
-            };
-            return Poll::Ready(Some(Err(pagination(asked, problem))));
-        }
-        let pending = this
-            .pending
-            .get_or_insert_with(|| R::fetch(this.client.clone(), this.request.clone()));
-        let result = match pending.as_mut().poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        this.pending = None;
-        this.fetched += 1;
-        // Whatever happens below, a page is either the last one or leads to the next.
-        this.done = true;
-        let page = match result {
-            Ok(page) => page,
-            Err(e) => return Poll::Ready(Some(Err(e))),
-        };
-        let (p, items) = R::parts(&page);
-        match next_page(
-            asked,
-            this.first_page,
-            p,
-            items.len(),
-            this.request.page_size(),
-        ) {
-            Err(e) => return Poll::Ready(Some(Err(e))),
-            Ok(Some(next)) => {
-                this.request.set_page_num(next);
-                this.done = false;
-            }
-            Ok(None) => {}
-        }
-        Poll::Ready(Some(Ok(page)))
-    }
-}
-
-/// After page `asked` of a listing that began at `first_page` came back with `p` and `items`
-/// items (asked with `page_size`): the next page to ask, `None` after the last, or why the
-/// pages cannot be trusted.
-///
-/// The last page is the first of: the documented `PageTotal`, the page that holds item
-/// `TotalCount` (by the answer's `PageSize`), an empty page.
-pub(crate) fn next_page(
-    asked: u32,
-    first_page: u32,
-    p: &Pagination,
-    items: usize,
-    page_size: u32,
-) -> Result<Option<u32>, LiveError> {
-    if p.page_cur != asked {
-        let problem = if (first_page..asked).contains(&p.page_cur) {
-            PaginationProblem::Repeated {
-                answered: p.page_cur,
-            }
-        } else {
-            PaginationProblem::WrongPage {
-                answered: p.page_cur,
-            }
-        };
-        return Err(pagination(asked, problem));
-    }
-    let size = if p.page_size > 0 {
-        p.page_size
-    } else {
-        page_size.max(1)
-    };
-    let last = u64::from(p.page_total).min(p.total_count.div_ceil(u64::from(size)));
-    if items > 0 && u64::from(asked) < last {
-        return Ok(asked.checked_add(1));
-    }
-    Ok(None)
-}
-
-pub(crate) fn pagination(page: u32, problem: PaginationProblem) -> LiveError {
-    LiveError::from(ErrorKind::Pagination { page, problem })
-}
-
-/// The items of a paged request, page after page, one page held at a time; see
-/// [`ListPullRecordTasks::tasks`] and [`crate::DescribeRecordTaskFileHistory::files`].
-#[must_use = "streams do nothing unless polled"]
-pub struct ItemStream<R, P, I> {
-    pages: PageStream<R, P>,
-    buffered: VecDeque<I>,
-}
-
-/// The tasks of a listing; see [`ListPullRecordTasks::tasks`].
-pub type Tasks = ItemStream<ListPullRecordTaskRequest, ListPullRecordTaskOutput, PullRecordTask>;
-
-impl<R, P, I> ItemStream<R, P, I> {
-    pub(crate) fn new(pages: PageStream<R, P>) -> Self {
-        Self {
-            pages,
-            buffered: VecDeque::new(),
-        }
-    }
-}
-
-impl<R, P, I> std::fmt::Debug for ItemStream<R, P, I> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ItemStream")
-            .field("pages", &self.pages)
-            .field("buffered", &self.buffered.len())
-            .finish()
-    }
-}
-
-#[allow(private_bounds)]
-impl<R: PagedRequest<Page = P, Item = I>, P, I: Unpin> ItemStream<R, P, I> {
-    /// The next item, or `None` after the last.
-    pub async fn next(&mut self) -> Option<Result<I, LiveError>> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
-    }
-}
-
-#[allow(private_bounds)]
-impl<R: PagedRequest<Page = P, Item = I>, P, I: Unpin> Stream for ItemStream<R, P, I> {
-    type Item = Result<I, LiveError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(item) = self.buffered.pop_front() {
-                return Poll::Ready(Some(Ok(item)));
-            }
-            match Pin::new(&mut self.pages).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(page))) => self.buffered.extend(R::into_items(page)),
-            }
-        }
-    }
-}
 
 /// Builds and sends StopPullRecordTask.
 #[derive(Debug, Clone)]
@@ -605,11 +338,11 @@ impl LiveClient {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn list_pull_record_tasks(&self) -> ListPullRecordTasks {
-        ListPullRecordTasks {
+    pub fn list_pull_record_tasks(&self) -> ListPullRecordTask {
+        ListPullRecordTask {
             client: self.clone(),
             request: ListPullRecordTaskRequest::new(1, 20),
-            max_pages: ListPullRecordTasks::DEFAULT_MAX_PAGES,
+            max_pages: ListPullRecordTask::DEFAULT_MAX_PAGES,
         }
     }
 
@@ -631,6 +364,8 @@ mod tests {
     use volc_sign::Credentials;
 
     use super::*;
+    use crate::error::PaginationProblem;
+    use crate::ErrorKind;
 
     /// Answers each ListPullRecordTask with `answer(asked page)`: (PageCur, PageTotal,
     /// TotalCount, tasks on the page); records the pages asked.
@@ -678,7 +413,7 @@ mod tests {
         let client = LiveClient::builder()
             .credentials(Credentials::new("AKLTtest", "c2VjcmV0").unwrap())
             .transport(transport.clone())
-            .pacing(crate::Pacing::Off)
+            .pacing(crate::pacing::Pacing::Off)
             .build()
             .unwrap();
         let mut list = client.list_pull_record_tasks().page_size(500);

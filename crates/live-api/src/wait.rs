@@ -9,13 +9,14 @@ use std::time::Duration;
 use live_model::{PullRecordTask, TaskStatus};
 
 use crate::env::within;
-use crate::{ErrorKind, GetPullRecordTaskOutput, LiveClient, LiveError};
+use crate::ops::GetPullRecordTaskOutput;
+use crate::{ErrorKind, LiveClient, LiveError};
 
 /// A status to wait for ([`WaitForPullRecordTask::until`]); `volc-live
 /// wait-pull-record-task --until` takes the same words.
 ///
 /// ```
-/// use live_api::WaitUntil;
+/// use live_api::wait::WaitUntil;
 /// use live_model::TaskStatus;
 ///
 /// let until: WaitUntil = "ended".parse().unwrap();
@@ -312,7 +313,7 @@ impl LiveClient {
     /// # let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
     /// #     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?).build()?;
     /// use std::time::Duration;
-    /// use live_api::WaitUntil;
+    /// use live_api::wait::WaitUntil;
     ///
     /// // The documented example task ended long ago: the first poll says so.
     /// let done = client

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use live_api::{
+use live_api::credentials::{
     parse_config_file_for, parse_profile_file_for, ConfigFileCredentials, CredentialsChain,
-    CredentialsError, LiveClient, ManualEnvironment, ProfileFileCredentials, ProvideCredentials,
-    ProvidedCredentials,
+    CredentialsError, ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
 };
+use live_api::env::ManualEnvironment;
+use live_api::LiveClient;
 use live_transport::test_util::CannedTransport;
 
 fn fixture(name: &str) -> PathBuf {

@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use live_api::{
-    CachingCredentials, ConfigFileCredentials, Credentials, CredentialsChain, CredentialsError,
-    EnvCredentials, Environment, LiveClient, LiveFuture, ManualEnvironment, ProfileFileCredentials,
-    ProvideCredentials, ProvidedCredentials,
+use live_api::credentials::{
+    CachingCredentials, ConfigFileCredentials, CredentialsChain, CredentialsError, EnvCredentials,
+    ProfileFileCredentials, ProvideCredentials, ProvidedCredentials,
 };
+use live_api::env::{Environment, LiveFuture, ManualEnvironment};
+use live_api::{Credentials, LiveClient};
 use live_transport::test_util::CannedTransport;
 
 const SECRET: &str = "SECRET-must-not-leak";

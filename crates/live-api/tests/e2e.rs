@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use live_api::{Credentials, ErrorKind, LiveClient, StandardRetry};
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, ErrorKind, LiveClient};
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,
@@ -126,7 +127,7 @@ async fn every_documented_code_arrives_typed_with_its_request_id() {
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
         .retry(StandardRetry::none())
         // An injected FlowLimitExceeded would slow the following calls down.
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
         .build()
         .unwrap();
     for code in ErrorCode::KNOWN {
@@ -168,7 +169,7 @@ async fn five_hundred_concurrent_calls_through_one_cloned_client() {
     let c = LiveClient::builder()
         .endpoint(e.base_url())
         .credentials(Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY).unwrap())
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
         .build()
         .unwrap();
     let calls: Vec<_> = (0..500)

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use live_api::{Credentials, ErrorKind, LiveClient, LiveError, StandardRetry, TimeoutScope};
+use live_api::error::TimeoutScope;
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, ErrorKind, LiveClient, LiveError};
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,
@@ -104,7 +106,7 @@ fn clean(e: &Emulator) -> LiveClient {
         .unwrap()
 }
 
-fn create(c: &LiveClient, stream: &str) -> live_api::CreatePullRecordTask {
+fn create(c: &LiveClient, stream: &str) -> live_api::ops::CreatePullRecordTask {
     c.create_pull_record_task()
         .domain("pull.example.com")
         .app("live")

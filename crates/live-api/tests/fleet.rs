@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use live_api::{
-    Credentials, Environment, ErrorKind, LiveClient, ManualEnvironment, Pacing, TimeoutScope,
-    WaitUntil,
-};
+use live_api::env::{Environment, ManualEnvironment};
+use live_api::error::TimeoutScope;
+use live_api::pacing::Pacing;
+use live_api::wait::WaitUntil;
+use live_api::{Credentials, ErrorKind, LiveClient};
 use live_emulator::{
     Clock, Emulator, EmulatorConfig, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, OK_CODE,
 };
@@ -372,7 +373,7 @@ fn fan_out_and_waiter_can_be_spawned() {
     send(&wait);
     assert_eq!(
         format!("{results:?}"),
-        "TaskResults { in_flight: 0, more_ids: true, .. }"
+        "FanOutResults { in_flight: 0, more_ids: true, .. }"
     );
 }
 

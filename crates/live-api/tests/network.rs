@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use live_api::{Credentials, ErrorKind, LiveClient, ManualEnvironment, StandardRetry};
+use live_api::env::ManualEnvironment;
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, ErrorKind, LiveClient};
 use live_emulator::{
     Emulator, EmulatorConfig, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID,
 };

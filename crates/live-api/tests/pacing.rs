@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use bytes::Bytes;
-use live_api::{
-    Credentials, Environment, ErrorKind, LiveClient, ManualEnvironment, Pacing, Rate, RateLimits,
-    StandardRetry, TimeoutScope,
-};
+use live_api::env::{Environment, ManualEnvironment};
+use live_api::error::TimeoutScope;
+use live_api::pacing::{Pacing, Rate, RateLimits};
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, ErrorKind, LiveClient};
 use live_transport::{BoxFuture, ErrorKind as TransportKind, HttpTransport, TransportError};
 
 const MS: Duration = Duration::from_millis(1);

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use live_api::{Credentials, Environment, ErrorKind, LiveClient, ManualEnvironment, Pacing};
+use live_api::env::{Environment, ManualEnvironment};
+use live_api::pacing::Pacing;
+use live_api::{Credentials, ErrorKind, LiveClient};
 use live_emulator::{
     Emulator, EmulatorConfig, SeedTask, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, OK_CODE,
     THROTTLED_CODE,
@@ -502,4 +504,85 @@ async fn a_nested_task_whose_stream_is_not_listed_is_a_decode_error() {
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Decode(_)), "{err:?}");
     assert!(err.to_string().contains("Stream"), "{err}");
+}
+
+/// A DescribeRecordTaskFileHistory answer: page `cur` of `pages`, one file a page, holding
+/// the task's files named `names`.
+fn files_answer(cur: u32, pages: u32, names: &[&str]) -> String {
+    let data: Vec<_> = names
+        .iter()
+        .map(|n| {
+            serde_json::json!({"Vhost": "v.example.com", "App": "live", "Stream": "s",
+                "FileName": n, "StartTimeUTC": "2023-10-02T00:00:00Z",
+                "EndTimeUTC": "2023-10-02T01:00:00Z"})
+        })
+        .collect();
+    serde_json::json!({"ResponseMetadata": {"RequestId": format!("req-files-{cur}")},
+        "Result": {"Data": data, "Pagination": {"PageCur": cur, "PageSize": 1,
+        "PageTotal": pages, "TotalCount": pages}}})
+    .to_string()
+}
+
+/// A finished task of nineteen days: three windows.
+fn three_window_task() -> PullRecordTask {
+    let mut task = a_task();
+    task["StartTime"] = "2023-10-01T00:00:00Z".into();
+    task["EndTime"] = "2023-10-20T00:00:00Z".into();
+    serde_json::from_value(task).unwrap()
+}
+
+#[tokio::test]
+async fn an_error_in_one_window_ends_the_task_files_and_no_later_window_is_asked() {
+    // Page 2 of the first window is answered as page 1 again: the pages do not advance.
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(200, files_answer(1, 2, &["a"]));
+    canned.push_status(200, files_answer(1, 2, &["a"]));
+    let mut files = canned_client(&canned)
+        .record_files_of(three_window_task())
+        .page_size(1)
+        .files();
+    assert_eq!(files.next().await.unwrap().unwrap().file_name, "a");
+    let err = files.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Pagination {
+                page: 2,
+                problem: live_api::error::PaginationProblem::Repeated { answered: 1 }
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(files.next().await.is_none(), "the stream stays ended");
+    assert_eq!(files.windows(), Some(3));
+    assert_eq!(canned.requests().len(), 2, "the second window is not asked");
+}
+
+#[tokio::test]
+async fn the_page_cap_holds_per_window_and_ends_the_task_files() {
+    // The first window claims two pages; one is allowed per window.
+    let canned = Arc::new(CannedTransport::new());
+    canned.push_status(200, files_answer(1, 2, &["a"]));
+    let result = canned_client(&canned)
+        .record_files_of(three_window_task())
+        .page_size(1)
+        .max_pages_per_window(1)
+        .all()
+        .await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Pagination {
+                page: 2,
+                problem: live_api::error::PaginationProblem::TooManyPages { max_pages: 1 }
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        canned.requests().len(),
+        1,
+        "page 2 and later windows are not asked"
+    );
 }

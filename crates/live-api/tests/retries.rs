@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
-use live_api::{
-    Credentials, ErrorKind, LiveClient, LiveClientBuilder, ManualEnvironment, StandardRetry,
-    TimeoutScope,
-};
+use live_api::env::ManualEnvironment;
+use live_api::error::TimeoutScope;
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, ErrorKind, LiveClient, LiveClientBuilder};
 use live_emulator::{
     Emulator, EmulatorConfig, FaultKind, FaultRule, DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY,
     EXAMPLE_TASK_ID,
@@ -37,10 +37,10 @@ fn builder(transport: Arc<dyn HttpTransport>, env: &ManualEnvironment) -> LiveCl
         .transport(transport)
         .environment(Arc::new(env.clone()))
         // The waits asserted here are the retry policy's alone (pacing: tests/pacing.rs).
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
 }
 
-fn get(c: &LiveClient) -> live_api::GetPullRecordTask {
+fn get(c: &LiveClient) -> live_api::ops::GetPullRecordTask {
     c.get_pull_record_task().task_id("t")
 }
 
@@ -196,7 +196,7 @@ async fn each_attempt_is_signed_afresh() {
 async fn a_call_never_waits_forever() {
     let never = Arc::new(NeverTransport::new());
     let c = builder(never.clone(), &manual())
-        .environment(Arc::new(live_api::SystemEnvironment))
+        .environment(Arc::new(live_api::env::SystemEnvironment))
         .attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(5))
         .build()
@@ -215,7 +215,7 @@ async fn a_call_never_waits_forever() {
 
     // With room for every attempt, the last one's timeout is reported, with the count.
     let roomy = builder(never.clone(), &manual())
-        .environment(Arc::new(live_api::SystemEnvironment))
+        .environment(Arc::new(live_api::env::SystemEnvironment))
         .attempt_timeout(Duration::from_secs(2))
         .operation_timeout(Duration::from_secs(30))
         .build()
@@ -234,7 +234,7 @@ async fn a_call_never_waits_forever() {
     assert_eq!(err.attempts(), 3);
 
     let one = builder(never.clone(), &manual())
-        .environment(Arc::new(live_api::SystemEnvironment))
+        .environment(Arc::new(live_api::env::SystemEnvironment))
         .attempt_timeout(Duration::from_secs(60))
         .operation_timeout(Duration::from_secs(3))
         .build()
@@ -331,9 +331,9 @@ async fn survives_emulator_faults_and_types_the_rest() {
 #[derive(Debug)]
 struct Patient;
 
-impl live_api::RetryPolicy for Patient {
-    fn decide(&self, _: &live_api::RetryContext<'_>) -> live_api::RetryDecision {
-        live_api::RetryDecision::RetryAfter(Duration::from_secs(3600))
+impl live_api::retry::RetryPolicy for Patient {
+    fn decide(&self, _: &live_api::retry::RetryContext<'_>) -> live_api::retry::RetryDecision {
+        live_api::retry::RetryDecision::RetryAfter(Duration::from_secs(3600))
     }
 }
 

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use live_api::env::ManualEnvironment;
 use live_api::retry::{RetryBudget, StandardRetry};
-use live_api::{Credentials, LiveClient, ManualEnvironment};
+use live_api::{Credentials, LiveClient};
 use live_transport::test_util::CannedTransport;
 
 const OK: &str = r#"{"ResponseMetadata":{"RequestId":"r-ok","Action":"GetPullRecordTask"},"Result":{"TaskId":"t","StartTime":"","EndTime":"","Vhost":"v","Domain":"d","App":"a","Stream":"s","Status":"生效中"}}"#;
@@ -19,7 +20,7 @@ fn client(canned: &Arc<CannedTransport>, budget: RetryBudget) -> LiveClient {
         .environment(Arc::new(ManualEnvironment::new(
             UNIX_EPOCH + Duration::from_secs(1_716_192_550),
         )))
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
         .retry(StandardRetry::default())
         .retry_budget(budget)
         .build()
@@ -90,7 +91,7 @@ async fn a_retry_after_a_timeout_costs_more() {
         .credentials(Credentials::new("AKLTtest", "secret").unwrap())
         .transport(never.clone())
         // The system's clock: an attempt that gets no answer runs out on a real timer.
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
         .retry(StandardRetry::default().initial_backoff(Duration::from_millis(1)))
         .attempt_timeout(Duration::from_millis(50))
         .retry_budget(budget.clone())

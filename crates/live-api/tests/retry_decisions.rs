@@ -4,10 +4,11 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use live_api::{
-    CredentialsError, ErrorKind, FailureClass, LiveError, ManualEnvironment, RetryContext,
-    RetryDecision, RetryPolicy, StandardRetry, TimeoutScope,
-};
+use live_api::credentials::CredentialsError;
+use live_api::env::ManualEnvironment;
+use live_api::error::TimeoutScope;
+use live_api::retry::{FailureClass, RetryContext, RetryDecision, RetryPolicy, StandardRetry};
+use live_api::{ErrorKind, LiveError};
 use live_model::{ApiError, ErrorCode, Idempotency, ValidationError};
 use live_transport::{ErrorKind as TransportKind, TimeoutPhase, TransportError};
 

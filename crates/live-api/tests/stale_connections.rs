@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use live_api::{Credentials, LiveClient, StandardRetry};
+use live_api::retry::StandardRetry;
+use live_api::{Credentials, LiveClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -130,7 +131,7 @@ async fn run(retries: bool) -> (u32, Arc<Seen>) {
         .credentials(Credentials::new("AKLTtest", "secret").unwrap())
         .retry(policy)
         .attempt_timeout(Duration::from_secs(5))
-        .pacing(live_api::Pacing::Off)
+        .pacing(live_api::pacing::Pacing::Off)
         .build()
         .unwrap();
     let mut failures = 0;

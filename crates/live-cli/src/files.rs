@@ -4,7 +4,8 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use live_api::{DescribeRecordTaskFileHistory, LiveClient};
+use live_api::files::DescribeRecordTaskFileHistory;
+use live_api::LiveClient;
 use live_model::{Pagination, RecordFile, RecordStorage};
 use serde_json::{json, Value};
 

@@ -26,10 +26,11 @@ use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use live_api::{
-    ErrorKind, ListPullRecordTasks, LiveClient, LiveError, Pacing, Rate, RateLimits, StandardRetry,
-    WaitUntil,
-};
+use live_api::ops::ListPullRecordTask;
+use live_api::pacing::{Pacing, Rate, RateLimits};
+use live_api::retry::StandardRetry;
+use live_api::wait::WaitUntil;
+use live_api::{ErrorKind, LiveClient, LiveError};
 use live_model::sanitize::{sanitize, MAX_FIELD_CHARS};
 use live_model::{Pagination, PullRecordTask};
 use output::Report;
@@ -322,7 +323,7 @@ struct ListArgs {
     #[arg(long)]
     all: bool,
     /// With --all: fetch at most this many pages; a server claiming more is an error.
-    #[arg(long, value_name = "N", default_value_t = ListPullRecordTasks::DEFAULT_MAX_PAGES)]
+    #[arg(long, value_name = "N", default_value_t = ListPullRecordTask::DEFAULT_MAX_PAGES)]
     max_pages: u32,
 }
 
@@ -494,7 +495,7 @@ fn write_json(out: &mut impl Write, value: &Value) -> io::Result<()> {
 /// held in memory.
 async fn list_all(
     cli: &Cli,
-    list: ListPullRecordTasks,
+    list: ListPullRecordTask,
     a: &ListArgs,
     out: &mut impl Write,
 ) -> Result<(), Failure> {

@@ -84,7 +84,7 @@ fn is_fixed(reason: &str) -> bool {
     })
 }
 
-fn check(data: &[u8], err: &live_api::CredentialsError) {
+fn check(data: &[u8], err: &live_api::credentials::CredentialsError) {
     let shown = err.to_string();
     let prefix = format!("credentials in {SOURCE} are unusable: ");
     let reason = shown
@@ -113,7 +113,7 @@ fn check(data: &[u8], err: &live_api::CredentialsError) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for parse in [live_api::parse_profile_file, live_api::parse_config_file] {
+    for parse in [live_api::credentials::parse_profile_file, live_api::credentials::parse_config_file] {
         match parse(SOURCE, data) {
             Ok(c) => {
                 // Whatever parses is usable: the signer accepted it.

@@ -211,7 +211,7 @@ impl LiveClientBuilder {
 
     /// The clocks, sleep, jitter and environment variables (default: [`SystemEnvironment`]).
     /// Signing, credentials caching, the default credentials chain, retries and deadlines all
-    /// use it; a [`crate::ManualEnvironment`] makes them testable without waiting.
+    /// use it; a [`crate::env::ManualEnvironment`] makes them testable without waiting.
     pub fn environment(mut self, env: Arc<dyn Environment>) -> Self {
         self.env = env;
         self

@@ -30,9 +30,9 @@ impl CredentialsChain {
     ///
     /// Variables, the home directory (`~`) and the files are those of the [`Environment`]
     /// the chain is asked with, read at each ask: the client's, or a
-    /// [`crate::ManualEnvironment`] in tests.
+    /// [`crate::env::ManualEnvironment`] in tests.
     ///
-    /// [`Environment`]: crate::Environment
+    /// [`Environment`]: crate::env::Environment
     pub fn default_chain() -> Self {
         Self::with_profile(None)
     }

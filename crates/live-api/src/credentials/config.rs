@@ -10,7 +10,6 @@ use super::{CredentialsError, ProvidedCredentials, DEFAULT_PROFILE};
 
 /// Parses the text of a `~/.volc/config` file read from `shown`, profile `[default]`. For the
 /// fuzz target.
-#[doc(hidden)]
 pub fn parse_config_file(
     shown: &str,
     bytes: &[u8],
@@ -24,7 +23,6 @@ pub fn parse_config_file(
 /// `~/.volc/credentials` does (no such section, or one with only `region` and the like, is
 /// "not configured"). Errors name `shown`, the position, the line or the key, never the
 /// file's text.
-#[doc(hidden)]
 pub fn parse_config_file_for(
     shown: &str,
     bytes: &[u8],
@@ -92,7 +90,7 @@ pub fn parse_config_file_for(
 /// [`ProfileFileCredentials`]. An absent file, a profile without a section there (or any
 /// profile but `default` in the JSON form), or a section holding only `region` and the like is
 /// "not configured", and the chain goes on. The file and the variable are read through the
-/// [`crate::Environment`] the provider is asked with, as [`ProfileFileCredentials`] reads them.
+/// [`crate::env::Environment`] the provider is asked with, as [`ProfileFileCredentials`] reads them.
 ///
 /// [`ProfileFileCredentials`]: super::ProfileFileCredentials
 #[derive(Clone)]

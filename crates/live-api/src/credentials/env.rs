@@ -10,7 +10,7 @@ use crate::env::{Environment, LiveFuture};
 /// Credentials from environment variables: `VOLCENGINE_ACCESS_KEY`, `VOLCENGINE_SECRET_KEY`
 /// and optional `VOLCENGINE_SESSION_TOKEN` (the new-generation SDKs), else `VOLC_ACCESSKEY`
 /// and `VOLC_SECRETKEY` (the older SDKs), read through the [`Environment`] it is asked with
-/// (the process's variables with [`crate::SystemEnvironment`]). One of a pair without the
+/// (the process's variables with [`crate::env::SystemEnvironment`]). One of a pair without the
 /// other is an error.
 #[derive(Clone, Default)]
 pub struct EnvCredentials {

@@ -99,15 +99,13 @@ impl CredentialsError {
 /// A provider is handed an [`Environment`] each time it is asked (the client hands its own,
 /// set once on the builder), and reads the clock, variables, home directory and files through
 /// it, never from the process directly. It keeps no environment of its own: one provider
-/// serves clients on different environments, and a [`crate::ManualEnvironment`] decides all
+/// serves clients on different environments, and a [`crate::env::ManualEnvironment`] decides all
 /// it sees in a test.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use live_api::{
-///     CredentialsError, Environment, LiveFuture, ManualEnvironment, ProvideCredentials,
-///     ProvidedCredentials,
-/// };
+/// use live_api::credentials::{CredentialsError, ProvideCredentials, ProvidedCredentials};
+/// use live_api::env::{Environment, LiveFuture, ManualEnvironment};
 ///
 /// #[derive(Debug)]
 /// struct FromVault;

@@ -146,7 +146,6 @@ pub(super) fn parse_ini(shown: &str, text: &str) -> Result<ini::Ini, Credentials
 
 /// Parses the text of a `~/.volc/credentials` file read from `shown`, profile `[default]`.
 /// For the fuzz target.
-#[doc(hidden)]
 pub fn parse_profile_file(
     shown: &str,
     bytes: &[u8],
@@ -160,7 +159,6 @@ pub fn parse_profile_file(
 /// goes on to `~/.volc/config`); a section that is there but holds no keys, half of them or
 /// bad ones is an error. Errors name `shown`, the line number and the key, never a line's
 /// text.
-#[doc(hidden)]
 pub fn parse_profile_file_for(
     shown: &str,
     bytes: &[u8],
@@ -301,7 +299,7 @@ macro_rules! profile_file_provider {
 
             #[doc = concat!(
                 "Reads `", $shown, "`, under the home directory of the environment it is asked with ",
-                "([`Environment::home_dir`](crate::Environment::home_dir)), as the default chain does; ",
+                "([`Environment::home_dir`](crate::env::Environment::home_dir)), as the default chain does; ",
                 "profile `$VOLCENGINE_PROFILE` or `default`", $form, ". Without a home directory, ",
                 "it is not configured."
             )]
@@ -329,8 +327,8 @@ macro_rules! profile_file_provider {
         impl $crate::credentials::ProvideCredentials for $name {
             fn provide<'a>(
                 &'a self,
-                env: &'a dyn $crate::Environment,
-            ) -> $crate::LiveFuture<'a, Result<$crate::credentials::ProvidedCredentials, $crate::credentials::CredentialsError>> {
+                env: &'a dyn $crate::env::Environment,
+            ) -> $crate::env::LiveFuture<'a, Result<$crate::credentials::ProvidedCredentials, $crate::credentials::CredentialsError>> {
                 $crate::credentials::ready(self.file.read(env, $parse))
             }
         }
@@ -352,11 +350,12 @@ pub(super) use profile_file_provider;
 ///
 /// The file (at most 64 KiB; a directory, FIFO or device is refused) and the variable are
 /// read through the [`Environment`] the provider is asked with, so a
-/// [`crate::ManualEnvironment`]'s in-memory files and variables serve in tests.
+/// [`crate::env::ManualEnvironment`]'s in-memory files and variables serve in tests.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// use live_api::{ManualEnvironment, ProfileFileCredentials, ProvideCredentials};
+/// use live_api::env::ManualEnvironment;
+/// use live_api::credentials::{ProfileFileCredentials, ProvideCredentials};
 ///
 /// let env = ManualEnvironment::starting_now();
 /// env.set_var("HOME", "/home/user");
@@ -367,7 +366,7 @@ pub(super) use profile_file_provider;
 /// );
 /// let provided = ProfileFileCredentials::in_home().provide(&env).await?;
 /// assert_eq!(provided.credentials.access_key_id(), "AKLTprod");
-/// # Ok::<(), live_api::CredentialsError>(())
+/// # Ok::<(), live_api::credentials::CredentialsError>(())
 /// # }).unwrap();
 /// ```
 ///

@@ -20,17 +20,20 @@ pub(crate) struct Failed {
     pub(crate) unanswered: bool,
 }
 
-impl From<LiveError> for Failed {
+/// A failed attempt, boxed: failures are the uncommon path, and the box keeps results small.
+pub(crate) type Failure = Box<Failed>;
+
+impl From<LiveError> for Box<Failed> {
     fn from(error: LiveError) -> Self {
-        Self {
+        Box::new(Failed {
             error,
             retry_after: None,
             unanswered: false,
-        }
+        })
     }
 }
 
-impl From<ErrorKind> for Failed {
+impl From<ErrorKind> for Box<Failed> {
     fn from(kind: ErrorKind) -> Self {
         LiveError::from(kind).into()
     }
@@ -59,9 +62,9 @@ impl Engine {
         decode: Decode<'_, R>,
         deadline: &Deadline<'_>,
         attempt: u32,
-    ) -> Result<Response<R>, Failed> {
+    ) -> Result<Response<R>, Failure> {
         let env = &*self.env;
-        let timeout = |scope, after| Failed::from(ErrorKind::Timeout { scope, after });
+        let timeout = |scope, after| Failure::from(ErrorKind::Timeout { scope, after });
 
         // The credentials, once per attempt (a cache answers at once; a refresh is bounded).
         let (bound, scope, after) = self.attempt_bound(deadline);
@@ -110,10 +113,9 @@ impl Engine {
         )
         .await
         .unwrap_or_else(|| {
-            Err(Failed {
-                unanswered: sent,
-                ..timeout(scope, after)
-            })
+            let mut failed = timeout(scope, after);
+            failed.unanswered = sent;
+            Err(failed)
         });
         match &outcome {
             Ok(_) => span.record("status", 200),
@@ -134,7 +136,7 @@ impl Engine {
         decode: Decode<'_, R>,
         credentials: &volc_sign::Credentials,
         sent: &mut bool,
-    ) -> Result<Response<R>, Failed> {
+    ) -> Result<Response<R>, Failure> {
         let template = &call.request;
         let mut request = http::Request::new(template.body().clone());
         *request.method_mut() = template.method().clone();
@@ -156,10 +158,12 @@ impl Engine {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        decode(response.status().as_u16(), response.body()).map_err(|error| Failed {
-            error,
-            retry_after,
-            unanswered: false,
+        decode(response.status().as_u16(), response.body()).map_err(|error| {
+            Box::new(Failed {
+                error,
+                retry_after,
+                unanswered: false,
+            })
         })
     }
 }
@@ -193,7 +197,7 @@ fn sign(
 
 /// Tells the permit what the attempt got back: throttled, or answered (any answer of the
 /// service's); nothing when no answer came.
-async fn report<R>(permit: Option<Permit<'_>>, outcome: &Result<Response<R>, Failed>) {
+async fn report<R>(permit: Option<Permit<'_>>, outcome: &Result<Response<R>, Failure>) {
     let Some(permit) = permit else {
         return;
     };

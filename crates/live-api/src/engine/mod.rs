@@ -194,7 +194,7 @@ impl Engine {
                 error,
                 retry_after,
                 unanswered: no_answer,
-            } = match self.attempt(call, decode, &deadline, attempt).await {
+            } = *match self.attempt(call, decode, &deadline, attempt).await {
                 Ok(response) => {
                     self.budget.refill(taken);
                     return Ok(Done {
@@ -255,7 +255,7 @@ impl Engine {
                 }
             }
             if !matches!(decision, RetryDecision::RetryAfter(_)) {
-                return Err(error.applied_unknown(call.action.clone(), unknown));
+                return Err(error.applied_unknown(&call.action, unknown));
             }
         }
     }

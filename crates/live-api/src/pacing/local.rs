@@ -24,16 +24,17 @@ fn owned(key: RateKey<'_>) -> OwnedKey {
 const MAX_KEYS: usize = 4096;
 
 /// Paces calls in this process: per access key id and action, at [`RateLimits`], by the rule
-/// in [the module docs](crate::pacing). The client's default ([`Pacing::Local`](crate::Pacing::Local));
+/// in [the module docs](crate::pacing). The client's default ([`Pacing::Local`](crate::pacing::Pacing::Local));
 /// all clones of a client share one.
 ///
 /// Build one yourself to share it between clients of one process (with
-/// [`Pacing::Limiter`](crate::Pacing::Limiter)), or to test the pacing:
+/// [`Pacing::Limiter`](crate::pacing::Pacing::Limiter)), or to test the pacing:
 ///
 /// ```
 /// use std::sync::Arc;
 /// use std::time::{Duration, SystemTime};
-/// use live_api::{Environment, LocalRateLimiter, ManualEnvironment, RateKey, RateLimiter, RateLimits};
+/// use live_api::env::{Environment, ManualEnvironment};
+/// use live_api::pacing::{LocalRateLimiter, RateKey, RateLimiter, RateLimits};
 /// use live_model::Action;
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

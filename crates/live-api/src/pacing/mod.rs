@@ -16,7 +16,7 @@
 //! 20 ms of network jitter between the client's clock and the service's.
 //!
 //! A caller reserves the next free slot and sleeps until it (through the client's
-//! [`Environment`](crate::Environment)), so waiters are served in order without polling. When
+//! [`Environment`](crate::env::Environment)), so waiters are served in order without polling. When
 //! the slot comes after the operation's deadline, nothing is reserved and the call fails at once
 //! with [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) (nothing was sent).
 //!
@@ -46,8 +46,8 @@
 //! free, so the wait is not known in advance and cannot be refused against a deadline), its
 //! quota is fixed per limiter (no slowing down after a throttling answer), and the Redis
 //! limiter needs the same arithmetic in Lua anyway. The arithmetic here is a few lines over the
-//! [`Environment`](crate::Environment)'s monotonic clock, so tests run on
-//! [`ManualEnvironment`](crate::ManualEnvironment) without sleeping.
+//! [`Environment`](crate::env::Environment)'s monotonic clock, so tests run on
+//! [`ManualEnvironment`](crate::env::ManualEnvironment) without sleeping.
 
 use std::fmt;
 use std::str::FromStr;
@@ -197,7 +197,8 @@ impl<'a> Permit<'a> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use live_api::{Feedback, LiveFuture, NoPermit, RateKey, RateLimiter};
+/// use live_api::pacing::{Feedback, NoPermit, RateKey, RateLimiter};
+/// use live_api::env::LiveFuture;
 ///
 /// /// Lets everything through, counting permits.
 /// #[derive(Debug, Default)]
@@ -214,7 +215,7 @@ impl<'a> Permit<'a> {
 ///     }
 /// }
 /// let client = live_api::LiveClient::builder()
-///     .pacing(live_api::Pacing::Limiter(std::sync::Arc::new(Counting::default())));
+///     .pacing(live_api::pacing::Pacing::Limiter(std::sync::Arc::new(Counting::default())));
 /// ```
 pub trait RateLimiter: Send + Sync + fmt::Debug {
     /// Waits for a permit for `key`, at most `max_wait`. `Ok(waited)` when the permit is
@@ -248,7 +249,7 @@ impl dyn RateLimiter + '_ {
 ///
 /// ```
 /// use std::time::Duration;
-/// use live_api::Rate;
+/// use live_api::pacing::Rate;
 ///
 /// assert_eq!(Rate::per_second(10).unwrap().interval(), Duration::from_millis(100));
 /// assert_eq!("2.5".parse::<Rate>().unwrap().interval(), Duration::from_millis(400));
@@ -337,7 +338,7 @@ impl FromStr for Rate {
 /// An action with no documented limit and no override is not paced.
 ///
 /// ```
-/// use live_api::{Rate, RateLimits};
+/// use live_api::pacing::{Rate, RateLimits};
 /// use live_model::Action;
 ///
 /// let limits = RateLimits::documented()
@@ -457,7 +458,7 @@ impl Pacing {
     /// (feature `redis`; nothing is connected yet). `limits` apply to `local` and Redis.
     ///
     /// ```
-    /// use live_api::{Pacing, RateLimits};
+    /// use live_api::pacing::{Pacing, RateLimits};
     ///
     /// assert!(matches!(Pacing::parse("off", RateLimits::documented()), Ok(Pacing::Off)));
     /// assert!(matches!(Pacing::parse("local", RateLimits::documented()), Ok(Pacing::Local(_))));

@@ -187,7 +187,8 @@ impl RedisRateLimiterBuilder {
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use live_api::{LiveClient, Pacing, RedisRateLimiter};
+/// use live_api::LiveClient;
+/// use live_api::pacing::{Pacing, RedisRateLimiter};
 ///
 /// # fn run() -> Result<(), live_api::LiveError> {
 /// let limiter = RedisRateLimiter::builder("redis://127.0.0.1:6379/0").build()?;
@@ -604,8 +605,8 @@ mod tests {
     #[test]
     fn pacing_parses_a_redis_url() {
         let limits = RateLimits::documented();
-        let p = crate::Pacing::parse("redis://:hunter2@127.0.0.1:6379/1", limits).unwrap();
-        let crate::Pacing::Limiter(l) = &p else {
+        let p = crate::pacing::Pacing::parse("redis://:hunter2@127.0.0.1:6379/1", limits).unwrap();
+        let crate::pacing::Pacing::Limiter(l) = &p else {
             panic!("{p:?}")
         };
         let shown = format!("{l:?}");
