@@ -15,6 +15,7 @@
 //! exact values (JSON-escaped).
 
 mod files;
+mod input;
 mod logging;
 mod output;
 mod progress;
@@ -203,29 +204,8 @@ const MAX_IDS_FILE_BYTES: usize = 16 * 1024 * 1024;
 fn task_ids(given: &[String], from: Option<&std::path::Path>) -> Result<Vec<String>, String> {
     let mut ids = given.to_vec();
     if let Some(path) = from {
-        let text = if path.as_os_str() == "-" {
-            use std::io::Read;
-            let mut buf = Vec::new();
-            io::stdin()
-                .lock()
-                .take(MAX_IDS_FILE_BYTES as u64 + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("--task-ids-from -: {e}"))?;
-            if buf.len() > MAX_IDS_FILE_BYTES {
-                return Err(format!(
-                    "--task-ids-from -: more than {MAX_IDS_FILE_BYTES} bytes"
-                ));
-            }
-            buf
-        } else {
-            match live_api::bounded::read_file_bounded(path, MAX_IDS_FILE_BYTES) {
-                Ok(Some(bytes)) => bytes,
-                Ok(None) => {
-                    return Err(format!("--task-ids-from {}: no such file", path.display()))
-                }
-                Err(e) => return Err(format!("--task-ids-from {}: {e}", path.display())),
-            }
-        };
+        let label = format!("--task-ids-from {}", path.display());
+        let text = input::read_bounded(path, MAX_IDS_FILE_BYTES, &label)?;
         let text = String::from_utf8(text)
             .map_err(|_| "--task-ids-from: the file is not UTF-8 text".to_owned())?;
         // A byte-order mark (as some editors write) is not part of the first id.
