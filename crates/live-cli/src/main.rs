@@ -6,7 +6,8 @@
 //!
 //! With `--output json`, a failure is one JSON object on stderr (see [`output`]). Short names:
 //! `get`, `list`, `create`, `stop`; `completions SHELL` prints a completion script.
-//! `list-record-files` lists recorded files ([`files`]).
+//! `list-record-files` lists recorded files ([`files`]); `call` calls any action of any
+//! Volcengine OpenAPI service ([`call`]).
 //!
 //! Text from the server is shown through [`live_model::sanitize()`]: control and bidi
 //! characters are escaped as `\u{…}`, table cells are capped at [`MAX_FIELD_CHARS`]
@@ -14,7 +15,9 @@
 //! [`MAX_MESSAGE_CHARS`](live_model::sanitize::MAX_MESSAGE_CHARS). `--output json` keeps the
 //! exact values (JSON-escaped).
 
+mod call;
 mod files;
+mod input;
 mod logging;
 mod output;
 mod progress;
@@ -88,6 +91,9 @@ struct Cli {
     /// Whether --timeout was given (not its default).
     #[arg(skip)]
     timeout_given: bool,
+    /// Whether an endpoint was given (--endpoint, or a non-empty VOLCENGINE_ENDPOINT).
+    #[arg(skip)]
+    endpoint_given: bool,
     /// Give up on one API call (one page) after this many seconds, retries included
     /// (default: --timeout).
     #[arg(long, global = true, value_name = "SECONDS")]
@@ -204,29 +210,8 @@ const MAX_IDS_FILE_BYTES: usize = 16 * 1024 * 1024;
 fn task_ids(given: &[String], from: Option<&std::path::Path>) -> Result<Vec<String>, String> {
     let mut ids = given.to_vec();
     if let Some(path) = from {
-        let text = if path.as_os_str() == "-" {
-            use std::io::Read;
-            let mut buf = Vec::new();
-            io::stdin()
-                .lock()
-                .take(MAX_IDS_FILE_BYTES as u64 + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("--task-ids-from -: {e}"))?;
-            if buf.len() > MAX_IDS_FILE_BYTES {
-                return Err(format!(
-                    "--task-ids-from -: more than {MAX_IDS_FILE_BYTES} bytes"
-                ));
-            }
-            buf
-        } else {
-            match live_api::bounded::read_file_bounded(path, MAX_IDS_FILE_BYTES) {
-                Ok(Some(bytes)) => bytes,
-                Ok(None) => {
-                    return Err(format!("--task-ids-from {}: no such file", path.display()))
-                }
-                Err(e) => return Err(format!("--task-ids-from {}: {e}", path.display())),
-            }
-        };
+        let label = format!("--task-ids-from {}", path.display());
+        let text = input::read_bounded(path, MAX_IDS_FILE_BYTES, &label)?;
         let text = String::from_utf8(text)
             .map_err(|_| "--task-ids-from: the file is not UTF-8 text".to_owned())?;
         // A byte-order mark (as some editors write) is not part of the first id.
@@ -290,6 +275,15 @@ enum Command {
     /// (--from, --to), or every file of one task (--task-id).
     #[command(visible_alias = "describe-record-task-file-history")]
     ListRecordFiles(files::FilesArgs),
+    /// Call any action of any Volcengine OpenAPI service; print its `Result` as JSON.
+    ///
+    /// Signed, retried, paced and timed as the other commands. The endpoint is --endpoint
+    /// (or VOLCENGINE_ENDPOINT) when given, else the generic open.volcengineapi.com (HTTPS),
+    /// or for --service live the Live endpoint. A Live action this command knows is paced at its
+    /// documented limit. Table output is the `Result`, indented; --output json prints
+    /// {"request_id": …, "result": …}.
+    #[command(after_help = call::EXAMPLES)]
+    Call(call::CallArgs),
     /// Print a completion script for SHELL to stdout, e.g.
     /// `volc-live completions bash > ~/.local/share/bash-completion/completions/volc-live`.
     Completions {
@@ -784,6 +778,7 @@ async fn run(cli: &Cli, client: &LiveClient, out: &mut impl Write) -> Result<(),
         }
         Command::WaitPullRecordTask(a) => return wait(cli, client, a, out).await,
         Command::ListRecordFiles(a) => return files::run(cli.output, client, a, out).await,
+        Command::Call(a) => return call::run(cli, client, a, out).await,
         // Answered in main, before a client is built.
         Command::Completions { .. } => return Ok(()),
         Command::StopPullRecordTask { task_id } => {
@@ -908,6 +903,11 @@ fn parse(args: Vec<OsString>, json_errors: bool) -> Result<Cli, ExitCode> {
         .value_source("timeout")
         .is_some_and(|s| s != ValueSource::DefaultValue);
     let from_env = |id: &str| matches.value_source(id) == Some(ValueSource::EnvVariable);
+    cli.endpoint_given = match matches.value_source("endpoint") {
+        Some(ValueSource::CommandLine) => true,
+        Some(ValueSource::EnvVariable) => !cli.endpoint.trim().is_empty(),
+        _ => false,
+    };
     if from_env("endpoint") {
         let host = cli.endpoint.trim();
         cli.endpoint = if host.is_empty() {

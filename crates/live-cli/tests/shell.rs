@@ -403,7 +403,7 @@ async fn verbose_takes_a_filter() {
     assert!(traced(&["-vv"]).contains("requests go directly to"));
     // A filter in RUST_LOG syntax, separate or with '='.
     assert!(traced(&["-v", "live_api=debug"]).contains("canonical_request"));
-    assert!(traced(&["--verbose=live_api::client=trace"]).contains("canonical_request"));
+    assert!(traced(&["--verbose=live_api::engine=trace"]).contains("canonical_request"));
     let only_cli = traced(&["-v", "volc_live=debug"]);
     assert!(!only_cli.contains("canonical_request"), "{only_cli}");
     assert!(traced(&[]).is_empty());
