@@ -18,7 +18,8 @@ use std::path::Path;
 
 use clap::{Args, ValueEnum};
 use live_api::openapi::{OpenApiRequest, MAX_BODY_BYTES};
-use live_api::{LiveClient, Rate};
+use live_api::pacing::Rate;
+use live_api::LiveClient;
 use live_model::sanitize::{is_escaped, sanitize, MAX_FIELD_CHARS};
 use serde_json::{json, Value};
 
