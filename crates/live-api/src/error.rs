@@ -101,7 +101,7 @@ pub enum ErrorKind {
         /// The final status it is in.
         status: live_model::TaskStatus,
         /// What was awaited.
-        until: crate::wait::WaitUntil,
+        until: crate::wait::until::WaitUntil,
     },
     /// A listing stopped because the server's pages cannot be trusted: they do not advance,
     /// are not the page asked, or never end. Displayed as `page N: …`.
@@ -230,7 +230,7 @@ impl LiveError {
     /// certificate. Whether the client sends it again also depends on the operation: see
     /// [`crate::retry::StandardRetry`] and [`crate::retry::FailureClass`].
     pub fn is_retryable(&self) -> bool {
-        crate::retry::FailureClass::of(self) != crate::retry::FailureClass::Permanent
+        FailureClass::of(self) != FailureClass::Permanent
     }
 
     /// Whether the service is throttling the caller.
@@ -415,6 +415,82 @@ fn shown_status(s: &live_model::TaskStatus) -> std::borrow::Cow<'_, str> {
     live_model::sanitize::sanitize(s.text(), live_model::sanitize::MAX_FIELD_CHARS)
 }
 
+/// How a failure bears on sending the request again.
+///
+/// ```
+/// use live_api::{ErrorKind, LiveError};
+/// use live_api::retry::FailureClass;
+/// use live_transport::{ErrorKind as TransportKind, TransportError};
+///
+/// let refused = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Connect, "refused")));
+/// assert_eq!(FailureClass::of(&refused), FailureClass::NotSent);
+/// let reset = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Io, "reset")));
+/// assert_eq!(FailureClass::of(&reset), FailureClass::Transient);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureClass {
+    /// The request certainly did not take effect: it never reached the service (no
+    /// connection, a pooled connection found closed before writing), or the service refused
+    /// it before acting (throttling). Safe to send again, whatever the operation.
+    NotSent,
+    /// Transient, and the request may have reached the service: a connection lost during the
+    /// exchange, an attempt that ran out of time, a 5xx, `CommonErr`, `InternalError`, a
+    /// success status whose body was cut off.
+    /// Safe to send again only when the operation is idempotent.
+    Transient,
+    /// Sending the same request again cannot help: the input, the credentials, the
+    /// signature, a permission, an untrusted certificate, a proxy that refused (407, a
+    /// refused tunnel), an answer too large or of an unexpected shape.
+    Permanent,
+}
+
+impl FailureClass {
+    /// The class of `error`.
+    pub fn of(error: &LiveError) -> FailureClass {
+        match error.kind() {
+            ErrorKind::Transport(t) => {
+                if t.is_tls()
+                    || t.is_proxy_refusal()
+                    || t.is_invalid_request()
+                    || t.is_response_too_large()
+                {
+                    FailureClass::Permanent
+                } else if !t.may_have_reached_server() {
+                    FailureClass::NotSent
+                } else {
+                    FailureClass::Transient
+                }
+            }
+            ErrorKind::Timeout {
+                scope: TimeoutScope::Attempt,
+                ..
+            } => FailureClass::Transient,
+            ErrorKind::Service(_) | ErrorKind::UnexpectedResponse(_) if error.is_throttling() => {
+                FailureClass::NotSent
+            }
+            ErrorKind::Service(e) if e.is_retryable() => FailureClass::Transient,
+            // A 2xx whose body is cut or unreadable: the answer was lost on the way.
+            ErrorKind::UnexpectedResponse(e)
+                if matches!(e.http_status, 500 | 502 | 503 | 504 | 200..=299) =>
+            {
+                FailureClass::Transient
+            }
+            _ => FailureClass::Permanent,
+        }
+    }
+
+    /// Whether `error` leaves it unknown if a request that reached the service took effect:
+    /// a transient failure after sending, or a success status whose answer could not be read.
+    pub(crate) fn outcome_unknown(error: &LiveError) -> bool {
+        match error.kind() {
+            ErrorKind::Decode(d) => (200..300).contains(&d.http_status),
+            ErrorKind::UnexpectedResponse(u) if (200..300).contains(&u.http_status) => true,
+            _ => FailureClass::of(error) == FailureClass::Transient,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,7 +508,7 @@ mod tests {
             ErrorKind::WaitUnreachable {
                 task_id: "t".to_owned(),
                 status: hostile.clone(),
-                until: crate::wait::WaitUntil::Finished,
+                until: crate::wait::until::WaitUntil::Finished,
             },
         ] {
             let shown = LiveError::from(kind).to_string();

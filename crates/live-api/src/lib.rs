@@ -24,7 +24,37 @@
 //! ```
 //!
 //! Against the real service, `LiveClient::from_env()?` uses `https://live.volcengineapi.com`
-//! and credentials from the environment or `~/.volc` ([`CredentialsChain::default_chain`]).
+//! and credentials from the environment or `~/.volc`
+//! ([`CredentialsChain::default_chain`](credentials::CredentialsChain::default_chain)).
+//!
+//! # How a call runs
+//!
+//! One engine, which knows nothing of Live, runs every call: the Live operations, the generic
+//! call to any Volcengine API ([`openapi`]), and whatever else is built on it. A call is data
+//! (service, region, endpoint, version, action, method and body, idempotency, pacing key and
+//! limit), and one loop runs it:
+//!
+//! ```text
+//!   credentials ─► permit ─► sign ─► send (attempt deadline) ─► classify ─► policy ─┬─► done
+//!        ▲                                                                           │
+//!        └──────────────── backoff (budget permitting) ◄─────────────────────────────┘
+//! ```
+//!
+//! What is Live's (a stop's check after a lost answer, paging, the waiter, the way from a task
+//! to its files) sits in the modules around it. The modules:
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`ops`] | the Live operations' builders and outputs (`client.get_pull_record_task()` …) |
+//! | [`paging`] | streams of pages and items of a listing |
+//! | [`files`] | recorded files: DescribeRecordTaskFileHistory, a task's files |
+//! | [`fleet`] / [`wait`] | a fan-out over many task ids; a waiter for a status |
+//! | [`openapi`] | a call to any action of any Volcengine API |
+//! | [`credentials`] | where keys come from: environment, `~/.volc` files, chains, caching |
+//! | [`retry`] | the retry policy, backoff, attempt and time limits, the retry budget |
+//! | [`pacing`] | client-side pacing under the rate limits (local, or shared through Redis) |
+//! | [`env`] | the one environment seam: clocks, timers, sleep, jitter, variables, files |
+//! | [`error`] | [`LiveError`], its kinds, and how each failure bears on sending again |
 //!
 //! # Errors
 //!
@@ -47,10 +77,12 @@
 //!
 //! # Retries and timeouts
 //!
-//! One decision: after a failed attempt the client asks its [`RetryPolicy`] (default
-//! [`StandardRetry`]: 3 attempts, exponential backoff from 100 ms with full jitter, each wait
-//! capped at 5 s, `Retry-After` honoured up to 20 s) with the error, the attempt, the elapsed
-//! time and the action's [`model::Idempotency`] from [`model::Action`]. By [`FailureClass`]:
+//! One decision: after a failed attempt the client asks its
+//! [`RetryPolicy`](retry::RetryPolicy) (default [`StandardRetry`](retry::StandardRetry): 3
+//! attempts, exponential backoff from 100 ms with full jitter, each wait capped at 5 s,
+//! `Retry-After` honoured up to 20 s) with the error, the attempt, the elapsed time and the
+//! action's [`model::Idempotency`] from [`model::Action`]; the operation's deadline bounds
+//! every policy (no wait runs past it). By [`FailureClass`](retry::FailureClass):
 //!
 //! | failure | get, list (`Read`) | stop (`ByOutcome`) | create (`NotIdempotent`) |
 //! |---|---|---|---|
@@ -59,14 +91,24 @@
 //! | `Permanent`: input, keys, signature, untrusted certificate, a proxy's refusal, permission | give up | give up | give up |
 //!
 //! "Check, then retry": after a stop whose answer was lost, GetPullRecordTask is asked; a task
-//! already stopped means the stop took effect ([`StopPullRecordTaskOutput::reconciled`]).
+//! already stopped means the stop took effect
+//! ([`StopPullRecordTaskOutput::reconciled`](ops::StopPullRecordTaskOutput::reconciled)).
 //! When a create or a stop may have taken effect and nothing says whether it did,
 //! [`LiveError::may_have_been_applied`] is `true` and the error's text says how to check.
 //!
+//! **The retry budget.** Every retry also draws from a [`RetryBudget`](retry::RetryBudget), a
+//! token bucket shared by a client and its clones (aws-smithy-runtime's standard retry quota):
+//! 500 tokens, 5 a retry, 10 a retry after a timeout, one back for each success at the first
+//! attempt and what its retries took for a success after retries. An empty bucket means no
+//! retry, so in an outage a fleet stops retrying instead of multiplying its load by three.
+//! [`LiveClientBuilder::retry_budget`] changes or disables it.
+//!
 //! Timeouts: connect 5 s, each attempt 10 s (timed by the client, whatever the transport:
-//! [`TimeoutScope::Attempt`]), the whole operation 30 s ([`LiveClientBuilder`]). Clocks,
-//! sleep, jitter and environment variables come from one [`Environment`]
-//! ([`ManualEnvironment`] in tests).
+//! [`TimeoutScope::Attempt`](error::TimeoutScope::Attempt)), the whole operation 30 s
+//! ([`LiveClientBuilder`]). Clocks, timers, sleep, jitter, environment variables and file
+//! reads come from one [`Environment`](env::Environment), set on the builder
+//! ([`ManualEnvironment`](env::ManualEnvironment) in tests) and handed to credentials
+//! providers when they are asked.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -110,12 +152,15 @@
 //!
 //! # Rate limits and fleets
 //!
-//! Every attempt first takes a permit from the client's [`RateLimiter`] for its access key id
-//! and action: by default a [`LocalRateLimiter`] at the documented limits (10/s for
-//! GetPullRecordTask, 50/s for the others), shared by all clones, with no burst (see
-//! [`limit`] for the rule, and what a throttling answer does to it). [`Pacing`] turns it off,
-//! changes the limits, or puts a `RedisRateLimiter` (feature `redis`) in its place so that
-//! several processes share one budget. On top of it: a fan-out
+//! Every attempt first takes a [`Permit`](pacing::Permit) from the client's
+//! [`RateLimiter`](pacing::RateLimiter) for its access key id and action, and the permit takes
+//! the attempt's answer (a throttling answer slows every caller of that key down). By default
+//! a [`LocalRateLimiter`](pacing::LocalRateLimiter) at the documented limits
+//! (GetPullRecordTask: 10/s, CreatePullRecordTask: 50/s, ListPullRecordTask: 50/s,
+//! StopPullRecordTask: 50/s, DescribeRecordTaskFileHistory: 10/s), shared by all clones, with
+//! no burst (see [`pacing`] for the rule). [`Pacing`](pacing::Pacing) turns it off, changes
+//! the limits, or puts a `RedisRateLimiter` (feature `redis`) in its place so that several
+//! processes share one budget. On top of it: a fan-out
 //! ([`LiveClient::get_pull_record_tasks`]) and a waiter
 //! ([`LiveClient::wait_for_pull_record_task`]).
 //!
@@ -172,7 +217,7 @@
 //! panics when a runtime without them is asked for a timer or a socket (Tokio cannot be asked
 //! beforehand, and this library installs no panic hook to catch it). A call polled outside
 //! any Tokio runtime gets [`LiveError::is_runtime`] with nothing sent (see
-//! [`SystemEnvironment`]).
+//! [`SystemEnvironment`](env::SystemEnvironment)).
 //!
 //! # Features
 //!
@@ -180,12 +225,12 @@
 //!   (`default-features = false`), give the builder your own
 //!   [`live_transport::HttpTransport`] ([`LiveClientBuilder::transport`]); hyper's client is
 //!   then not compiled.
-//! - `redis`: `limit::RedisRateLimiter`, so that several processes
+//! - `redis`: `pacing::RedisRateLimiter`, so that several processes
 //!   share one rate budget (see "Rate limits and fleets").
 //!
 //! # Tracing
 //!
-//! A span `live.operation` per call (action, attempts, request id, outcome) and
+//! A span `live.operation` per call (service, action, attempts, request id, outcome) and
 //! `live.attempt` per attempt; at debug level, the redacted canonical request and string to
 //! sign. Never the secret key, session token, signature or `Authorization`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -217,3 +262,34 @@ pub use http;
 /// The transport crate, re-exported so that a custom transport needs no direct dependency
 /// to keep in step: implement [`live_transport::HttpTransport`] (see `examples/`).
 pub use live_transport;
+
+#[cfg(test)]
+mod tests {
+    /// The crate docs name every action's documented rate limit as `Name: N/s`; each must be
+    /// the one in live-model's action table, and every action must be named.
+    #[test]
+    fn the_crate_docs_rate_limits_match_the_action_table() {
+        let docs: String = include_str!("lib.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//!"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let docs = docs.split_whitespace().collect::<Vec<_>>().join(" ");
+        for action in live_model::Action::ALL {
+            let said = format!("{}: {}/s", action.name(), action.rate_limit_per_sec());
+            assert!(docs.contains(&said), "the crate docs do not say {said:?}");
+        }
+        for (i, _) in docs.match_indices("/s") {
+            let before = &docs[..i];
+            let name = before
+                .rsplit(": ")
+                .nth(1)
+                .and_then(|t| t.rsplit([' ', '(']).next())
+                .unwrap_or("");
+            if let Some(action) = live_model::Action::from_name(name) {
+                let n = before.rsplit(' ').next().unwrap_or("");
+                assert_eq!(n, action.rate_limit_per_sec().to_string(), "{name}");
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@ use live_transport::HttpTransport;
 use volc_sign::{Scope, Signer};
 
 use super::endpoint::{action_uri, Endpoint};
-use super::transport::default_transport;
+use super::transport::{default_transport, Network};
 use super::{Inner, LiveClient, LiveService};
 use crate::credentials::{CachingCredentials, CredentialsChain, ProvideCredentials};
 use crate::engine::Engine;
@@ -52,15 +52,6 @@ pub struct LiveClientBuilder {
     allow_insecure_http: bool,
     network: Network,
     pacing: Pacing,
-}
-
-/// Proxy and certificate settings of the default transport.
-#[derive(Clone, Default)]
-pub(super) struct Network {
-    pub(super) proxy: Option<String>,
-    pub(super) no_proxy: Option<String>,
-    pub(super) ignore_env_proxy: bool,
-    pub(super) roots_pem: Vec<Vec<u8>>,
 }
 
 impl LiveClientBuilder {

@@ -5,9 +5,17 @@ use std::time::Duration;
 
 use live_transport::HttpTransport;
 
-use super::builder::Network;
 use crate::env::Environment;
 use crate::error::{ErrorKind, LiveError};
+
+/// Proxy and certificate settings of the default transport.
+#[derive(Clone, Default)]
+pub(super) struct Network {
+    pub(super) proxy: Option<String>,
+    pub(super) no_proxy: Option<String>,
+    pub(super) ignore_env_proxy: bool,
+    pub(super) roots_pem: Vec<Vec<u8>>,
+}
 
 /// The default transport for `endpoint`, and the proxy it takes there (credentials redacted).
 #[cfg(feature = "hyper")]
@@ -20,7 +28,10 @@ pub(super) fn default_transport(
 ) -> Result<(Arc<dyn HttpTransport>, Option<String>), LiveError> {
     let lookup_env = env.clone();
     let mut builder = live_transport::HyperTransport::builder()
-        .allow_plain_http(endpoint.starts_with("http://"))
+        // The client decides, for every call's endpoint (its own and a generic call's), that
+        // plain http:// goes to loopback only unless `allow_insecure_http`: the transport
+        // never sees a request the client did not allow.
+        .allow_plain_http(true)
         .connect_timeout(connect)
         .timeout(cap)
         .proxy_from_env(!network.ignore_env_proxy)

@@ -4,7 +4,8 @@
 //! the elapsed and remaining time and the call's idempotency ([`RetryContext`]); nothing else
 //! decides whether to send again. The pieces, one per file:
 //!
-//! - [`FailureClass`]: how a failure bears on sending again (every classification lives here);
+//! - [`FailureClass`]: how a failure bears on sending again (every classification lives there,
+//!   beside the error it classifies);
 //! - [`StandardRetry`]: the default policy (which failures, how many attempts, `Retry-After`);
 //! - [`Backoff`] / [`ExponentialBackoff`]: how long to wait (exponential, full jitter);
 //! - [`RetryPolicyExt::with_attempt_limit`] and [`RetryPolicyExt::with_time_limit`]: limits
@@ -25,89 +26,16 @@ pub use budget::RetryBudget;
 pub use limits::{AttemptLimit, RetryPolicyExt, TimeLimit};
 pub use standard::StandardRetry;
 
+/// How a failure bears on sending again: it lives beside the error it classifies.
+pub use crate::error::FailureClass;
+
 use std::fmt;
 use std::time::Duration;
 
 use live_model::Idempotency;
 
 use crate::env::Environment;
-use crate::error::{ErrorKind, LiveError, TimeoutScope};
-
-/// How a failure bears on sending the request again.
-///
-/// ```
-/// use live_api::{ErrorKind, LiveError};
-/// use live_api::retry::FailureClass;
-/// use live_transport::{ErrorKind as TransportKind, TransportError};
-///
-/// let refused = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Connect, "refused")));
-/// assert_eq!(FailureClass::of(&refused), FailureClass::NotSent);
-/// let reset = LiveError::from(ErrorKind::Transport(TransportError::new(TransportKind::Io, "reset")));
-/// assert_eq!(FailureClass::of(&reset), FailureClass::Transient);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FailureClass {
-    /// The request certainly did not take effect: it never reached the service (no
-    /// connection, a pooled connection found closed before writing), or the service refused
-    /// it before acting (throttling). Safe to send again, whatever the operation.
-    NotSent,
-    /// Transient, and the request may have reached the service: a connection lost during the
-    /// exchange, an attempt that ran out of time, a 5xx, `CommonErr`, `InternalError`, a
-    /// success status whose body was cut off.
-    /// Safe to send again only when the operation is idempotent.
-    Transient,
-    /// Sending the same request again cannot help: the input, the credentials, the
-    /// signature, a permission, an untrusted certificate, a proxy that refused (407, a
-    /// refused tunnel), an answer too large or of an unexpected shape.
-    Permanent,
-}
-
-impl FailureClass {
-    /// The class of `error`.
-    pub fn of(error: &LiveError) -> FailureClass {
-        match error.kind() {
-            ErrorKind::Transport(t) => {
-                if t.is_tls()
-                    || t.is_proxy_refusal()
-                    || t.is_invalid_request()
-                    || t.is_response_too_large()
-                {
-                    FailureClass::Permanent
-                } else if !t.may_have_reached_server() {
-                    FailureClass::NotSent
-                } else {
-                    FailureClass::Transient
-                }
-            }
-            ErrorKind::Timeout {
-                scope: TimeoutScope::Attempt,
-                ..
-            } => FailureClass::Transient,
-            ErrorKind::Service(_) | ErrorKind::UnexpectedResponse(_) if error.is_throttling() => {
-                FailureClass::NotSent
-            }
-            ErrorKind::Service(e) if e.is_retryable() => FailureClass::Transient,
-            // A 2xx whose body is cut or unreadable: the answer was lost on the way.
-            ErrorKind::UnexpectedResponse(e)
-                if matches!(e.http_status, 500 | 502 | 503 | 504 | 200..=299) =>
-            {
-                FailureClass::Transient
-            }
-            _ => FailureClass::Permanent,
-        }
-    }
-
-    /// Whether `error` leaves it unknown if a request that reached the service took effect:
-    /// a transient failure after sending, or a success status whose answer could not be read.
-    pub(crate) fn outcome_unknown(error: &LiveError) -> bool {
-        match error.kind() {
-            ErrorKind::Decode(d) => (200..300).contains(&d.http_status),
-            ErrorKind::UnexpectedResponse(u) if (200..300).contains(&u.http_status) => true,
-            _ => FailureClass::of(error) == FailureClass::Transient,
-        }
-    }
-}
+use crate::error::LiveError;
 
 /// What a [`RetryPolicy`] is told about a failed attempt.
 #[non_exhaustive]
