@@ -1,6 +1,7 @@
 //! Input a person points the command at (`--task-ids-from FILE`, `--body @FILE`), read with a
-//! bound: a regular file through [`live_api::bounded::read_file_bounded`] (never blocks on a
-//! FIFO or a device, never reads past the bound), or stdin for `-`, at most the bound.
+//! bound: a regular file through the library's environment seam,
+//! [`live_api::env::Environment::read_file`] (the one bounded reader: never blocks on a FIFO
+//! or a device, never reads past the bound), or stdin for `-`, at most the bound.
 
 use std::io::{self, Read};
 use std::path::Path;
@@ -20,7 +21,8 @@ pub(crate) fn read_bounded(path: &Path, max: usize, label: &str) -> Result<Vec<u
         }
         return Ok(buf);
     }
-    match live_api::bounded::read_file_bounded(path, max) {
+    // Through the library's environment seam, as the credentials files are read.
+    match live_api::env::Environment::read_file(&live_api::env::SystemEnvironment, path, max) {
         Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(format!("{label}: no such file")),
         Err(e) => Err(format!("{label}: {e}")),

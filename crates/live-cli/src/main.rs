@@ -1012,7 +1012,11 @@ fn main() -> ExitCode {
         builder = builder.profile(profile);
     }
     for file in &cli.ca_cert {
-        match live_api::bounded::read_file_bounded(file, MAX_CA_FILE_BYTES) {
+        match live_api::env::Environment::read_file(
+            &live_api::env::SystemEnvironment,
+            file,
+            MAX_CA_FILE_BYTES,
+        ) {
             Ok(Some(pem)) => {
                 // Checked file by file, so that the error names the file.
                 let check = live_api::live_transport::HyperTransport::builder()
