@@ -80,6 +80,10 @@ macro_rules! serde_as_text {
     };
 }
 
+// Before the request types, whose setters it writes.
+#[macro_use]
+mod request;
+
 mod action;
 mod actions;
 mod code;
@@ -106,6 +110,7 @@ pub use record_files::{
     DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryResult, FileLocation,
     RecordFile, RecordStorage, MAX_FILE_WINDOW,
 };
+pub use request::{Dispatch, Paginate, Request, DEFAULT_MAX_PAGES};
 pub use sanitize::sanitize;
 pub use status::TaskStatus;
 pub use task::{format_rfc3339, parse_rfc3339, GetPullRecordTaskResult, GetShape, PullRecordTask};
