@@ -53,7 +53,7 @@
 //! | [`credentials`] | where keys come from: environment, `~/.volc` files, chains, caching |
 //! | [`retry`] | the retry policy, backoff, attempt and time limits, the retry budget |
 //! | [`pacing`] | client-side pacing under the rate limits (local, or shared through Redis) |
-//! | [`env`] | the one environment seam: clocks, timers, sleep, jitter, variables, files |
+//! | [`env`](mod@env) | the one environment seam: clocks, timers, sleep, jitter, variables, files |
 //! | [`error`] | [`LiveError`], its kinds, and how each failure bears on sending again |
 //!
 //! # Errors

@@ -166,7 +166,7 @@ impl LiveClientBuilder {
 
     /// Time allowed for one attempt: credentials, signing, sending and reading the answer.
     /// The client times it, whatever the transport; running out is
-    /// [`LiveError::is_timeout`] with [`TimeoutScope::Attempt`].
+    /// [`LiveError::is_timeout`] with [`TimeoutScope::Attempt`](crate::error::TimeoutScope::Attempt).
     pub fn attempt_timeout(mut self, d: Duration) -> Self {
         self.attempt_timeout = d;
         self
