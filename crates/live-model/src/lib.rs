@@ -18,6 +18,10 @@
 //!   [`Operation`] names as [`Operation::ACTION`]. Nothing else repeats it: a result type is
 //!   plain `Deserialize`, and [`decode_for`] takes the action's name from the caller (the
 //!   operation's facts) to name it in a [`DecodeError`].
+//! - A request's setters are written once: each request type has consuming setters and
+//!   `Default` (an empty request, which [`Operation::validate`] refuses naming the missing
+//!   field), and a [`Request`] of it (the request and what sends it, e.g. live-api's client,
+//!   through [`Dispatch`] and, for the listings, [`Paginate`]) has the same setters.
 //! - Text from the server shown to a person goes through [`sanitize`](mod@sanitize): the
 //!   `Display` of [`ApiError`], [`UnexpectedResponse`] and [`DecodeError`] escapes control and
 //!   bidi characters and caps the length; the fields themselves keep the exact text.
