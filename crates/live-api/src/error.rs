@@ -37,7 +37,7 @@ pub enum PaginationProblem {
         answered: u32,
     },
     /// The server claims more pages than the listing may fetch
-    /// ([`crate::ops::ListPullRecordTask::max_pages`]).
+    /// ([`Request::max_pages`](live_model::Request::max_pages)).
     TooManyPages {
         /// The cap.
         max_pages: u32,

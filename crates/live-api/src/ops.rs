@@ -1,15 +1,62 @@
-//! The four operations as fluent builders and their outputs.
+//! The Live operations: requests built fluently, sent by [`LiveClient`], and their outputs.
+//!
+//! `client.get_pull_record_task()` and its siblings return a [`Request`] (live-model's
+//! builder, with the setters of the model request, written once there) that the client sends:
+//! [`GetPullRecordTask`] is `Request<GetPullRecordTaskRequest, LiveClient>`. The client sends
+//! a model request built without it the same way, with [`LiveClient::send`]: either way the
+//! answer is the same output.
+//!
+//! | operation | model request | `send().await` gives | paged |
+//! |---|---|---|---|
+//! | [`GetPullRecordTask`] | [`GetPullRecordTaskRequest`] | [`GetPullRecordTaskOutput`] | |
+//! | [`CreatePullRecordTask`] | [`CreatePullRecordTaskRequest`] | [`CreatePullRecordTaskOutput`] | |
+//! | [`ListPullRecordTask`] | [`ListPullRecordTaskRequest`] | [`ListPullRecordTaskOutput`] | `pages()`, `tasks()` |
+//! | [`StopPullRecordTask`] | [`StopPullRecordTaskRequest`] | [`StopPullRecordTaskOutput`] | |
+//! | [`DescribeRecordTaskFileHistory`](crate::files::DescribeRecordTaskFileHistory) | [`DescribeRecordTaskFileHistoryRequest`](live_model::DescribeRecordTaskFileHistoryRequest) | [`DescribeRecordTaskFileHistoryOutput`](crate::files::DescribeRecordTaskFileHistoryOutput) | `pages()`, `files()` |
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+//! # let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
+//! #     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?).build()?;
+//! use live_model::GetPullRecordTaskRequest;
+//!
+//! let id = "5b903f78c7f5ae*******01f6fe2eea";
+//! let built = client.get_pull_record_task().task_id(id).send().await?;
+//! let sent = client.send(GetPullRecordTaskRequest::new(id)).await?;
+//! assert_eq!(built.task, sent.task);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A paged request's [`Request::max_pages`] caps its `pages()` and `items()` (default
+//! [`DEFAULT_MAX_PAGES`](live_model::DEFAULT_MAX_PAGES)); see [`paging`](crate::paging) for
+//! how a listing ends.
 
 use live_model::{
     CreatePullRecordTaskRequest, GetPullRecordTaskRequest, GetShape, ListPullRecordTaskRequest,
     Pagination, PullRecordTask, Response, ResponseMetadata, StopPullRecordTaskRequest,
     StopPullRecordTaskResult, TaskStatus,
 };
+pub use live_model::{Dispatch, Paginate, Request};
 
 use crate::engine::OutcomeCheck;
 use crate::env::LiveFuture;
-use crate::paging::{self, paged_request, Items, PagedRequest, Pages};
+use crate::paging::paged_request;
 use crate::{LiveClient, LiveError};
+
+/// GetPullRecordTask, being built: `client.get_pull_record_task()`.
+pub type GetPullRecordTask = Request<GetPullRecordTaskRequest, LiveClient>;
+/// CreatePullRecordTask, being built: `client.create_pull_record_task()`.
+pub type CreatePullRecordTask = Request<CreatePullRecordTaskRequest, LiveClient>;
+/// ListPullRecordTask, being built: `client.list_pull_record_tasks()`.
+pub type ListPullRecordTask = Request<ListPullRecordTaskRequest, LiveClient>;
+/// StopPullRecordTask, being built: `client.stop_pull_record_task()`.
+pub type StopPullRecordTask = Request<StopPullRecordTaskRequest, LiveClient>;
+
+/// A future of an operation's output, as [`Dispatch`] gives it for [`LiveClient`].
+pub type OutputFuture<T> = LiveFuture<'static, Result<T, LiveError>>;
 
 /// GetPullRecordTask's answer: the task, and the metadata with the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,173 +121,35 @@ request_id!(
     StopPullRecordTaskOutput
 );
 
-/// Builds and sends GetPullRecordTask.
-#[derive(Debug, Clone)]
-#[must_use = "nothing is sent until `send` is awaited"]
-pub struct GetPullRecordTask {
-    client: LiveClient,
-    request: GetPullRecordTaskRequest,
-}
+impl Dispatch<GetPullRecordTaskRequest> for LiveClient {
+    type Output = OutputFuture<GetPullRecordTaskOutput>;
 
-impl GetPullRecordTask {
-    /// The task id (required).
-    pub fn task_id(mut self, id: impl Into<String>) -> Self {
-        self.request.task_id = id.into();
-        self
-    }
-
-    /// Sends it.
-    pub async fn send(self) -> Result<GetPullRecordTaskOutput, LiveError> {
-        let r = self.client.call(&self.request).await?;
-        Ok(GetPullRecordTaskOutput {
-            task: r.result.task,
-            shape: r.result.shape,
-            metadata: r.metadata,
+    /// Sends GetPullRecordTask.
+    fn dispatch(self, input: GetPullRecordTaskRequest, _: Option<u32>) -> Self::Output {
+        Box::pin(async move {
+            let r = self.call(&input).await?;
+            Ok(GetPullRecordTaskOutput {
+                task: r.result.task,
+                shape: r.result.shape,
+                metadata: r.metadata,
+            })
         })
     }
 }
 
-/// Builds and sends CreatePullRecordTask.
-#[derive(Debug, Clone)]
-#[must_use = "nothing is sent until `send` is awaited"]
-pub struct CreatePullRecordTask {
-    client: LiveClient,
-    request: CreatePullRecordTaskRequest,
-}
+impl Dispatch<CreatePullRecordTaskRequest> for LiveClient {
+    type Output = OutputFuture<CreatePullRecordTaskOutput>;
 
-impl CreatePullRecordTask {
-    /// The domain (required).
-    pub fn domain(mut self, v: impl Into<String>) -> Self {
-        self.request.domain = v.into();
-        self
-    }
-
-    /// The application name (required).
-    pub fn app(mut self, v: impl Into<String>) -> Self {
-        self.request.app = v.into();
-        self
-    }
-
-    /// The stream name (required).
-    pub fn stream(mut self, v: impl Into<String>) -> Self {
-        self.request.stream = v.into();
-        self
-    }
-
-    /// The pull URL to record (required).
-    pub fn stream_url(mut self, v: impl Into<String>) -> Self {
-        self.request.stream_url = v.into();
-        self
-    }
-
-    /// The domain space.
-    pub fn vhost(mut self, v: impl Into<String>) -> Self {
-        self.request.vhost = Some(v.into());
-        self
-    }
-
-    /// When to start, RFC 3339 (default: now).
-    pub fn start_time(mut self, v: impl Into<String>) -> Self {
-        self.request.start_time = Some(v.into());
-        self
-    }
-
-    /// When to stop, RFC 3339 (default: when the stream ends).
-    pub fn end_time(mut self, v: impl Into<String>) -> Self {
-        self.request.end_time = Some(v.into());
-        self
-    }
-
-    /// Sends it. A create is retried only when it cannot have reached the service.
-    pub async fn send(self) -> Result<CreatePullRecordTaskOutput, LiveError> {
-        let r = self.client.call(&self.request).await?;
-        Ok(CreatePullRecordTaskOutput {
-            task_id: r.result.task_id,
-            metadata: r.metadata,
+    /// Sends CreatePullRecordTask. A create is retried only when it cannot have reached the
+    /// service.
+    fn dispatch(self, input: CreatePullRecordTaskRequest, _: Option<u32>) -> Self::Output {
+        Box::pin(async move {
+            let r = self.call(&input).await?;
+            Ok(CreatePullRecordTaskOutput {
+                task_id: r.result.task_id,
+                metadata: r.metadata,
+            })
         })
-    }
-}
-
-/// Builds and sends ListPullRecordTask, one page or all of them.
-#[derive(Debug, Clone)]
-#[must_use = "nothing is sent until `send` is awaited or the stream polled"]
-pub struct ListPullRecordTask {
-    client: LiveClient,
-    request: ListPullRecordTaskRequest,
-    max_pages: u32,
-}
-
-impl ListPullRecordTask {
-    /// How many pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch at most unless
-    /// told otherwise: 1,000 (500,000 tasks at the largest page size).
-    pub const DEFAULT_MAX_PAGES: u32 = 1_000;
-
-    /// The most pages [`pages`](Self::pages) and [`tasks`](Self::tasks) fetch (at least 1;
-    /// default [`DEFAULT_MAX_PAGES`](Self::DEFAULT_MAX_PAGES)). When the server still claims
-    /// more, the stream ends with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination) naming the next page, which is
-    /// not asked for.
-    pub fn max_pages(mut self, n: u32) -> Self {
-        self.max_pages = n.max(1);
-        self
-    }
-
-    /// The page, from 1 (default 1).
-    pub fn page_num(mut self, n: u32) -> Self {
-        self.request.page_num = n;
-        self
-    }
-
-    /// Tasks per page, 1 to 500 (default 20).
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.request.page_size = n;
-        self
-    }
-
-    /// Only tasks of this domain space.
-    pub fn vhost(mut self, v: impl Into<String>) -> Self {
-        self.request.vhost = Some(v.into());
-        self
-    }
-
-    /// Only tasks of this domain.
-    pub fn domain(mut self, v: impl Into<String>) -> Self {
-        self.request.domain = Some(v.into());
-        self
-    }
-
-    /// Only tasks of this application.
-    pub fn app(mut self, v: impl Into<String>) -> Self {
-        self.request.app = Some(v.into());
-        self
-    }
-
-    /// Only tasks of this stream.
-    pub fn stream(mut self, v: impl Into<String>) -> Self {
-        self.request.stream = Some(v.into());
-        self
-    }
-
-    /// Sends it: one page.
-    pub async fn send(self) -> Result<ListPullRecordTaskOutput, LiveError> {
-        ListPullRecordTaskRequest::fetch(self.client, self.request).await
-    }
-
-    /// Every page from `page_num` on, as a stream that ends after the last page (or the first
-    /// error). Only one page is held at a time.
-    ///
-    /// The last page is the first of: the documented `PageTotal`, the page that holds task
-    /// `TotalCount` (by the answer's `PageSize`), an empty page. The stream refuses a server
-    /// it cannot trust, ending with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination) (`page N: …`): an answer for
-    /// another page than the one asked (a page answered again: the pages do not advance), or
-    /// more pages than [`max_pages`](Self::max_pages) ([`LiveError::page`] says which page).
-    /// Any other error ends the stream as it is.
-    pub fn pages(self) -> Pages<ListPullRecordTaskOutput> {
-        paging::pages(self.client, self.request, self.max_pages)
-    }
-
-    /// Every task of every page from `page_num` on, as a stream.
-    pub fn tasks(self) -> Items<PullRecordTask> {
-        paging::items::<ListPullRecordTaskRequest>(self.pages())
     }
 }
 
@@ -248,36 +157,26 @@ paged_request!(ListPullRecordTaskRequest => ListPullRecordTaskOutput {
     tasks: PullRecordTask = result.list
 });
 
-/// Builds and sends StopPullRecordTask.
-#[derive(Debug, Clone)]
-#[must_use = "nothing is sent until `send` is awaited"]
-pub struct StopPullRecordTask {
-    client: LiveClient,
-    request: StopPullRecordTaskRequest,
-}
+impl Dispatch<StopPullRecordTaskRequest> for LiveClient {
+    type Output = OutputFuture<StopPullRecordTaskOutput>;
 
-impl StopPullRecordTask {
-    /// The task id (required).
-    pub fn task_id(mut self, id: impl Into<String>) -> Self {
-        self.request.task_id = id.into();
-        self
-    }
-
-    /// Sends it.
+    /// Sends StopPullRecordTask.
     ///
     /// A stop is idempotent by outcome: when an attempt may have taken effect but its answer
     /// was lost (connection closed, attempt timed out, 5xx), the client asks
     /// GetPullRecordTask before sending it again. A task already stopped (`停用`) means the
     /// stop succeeded: the output says `reconciled`. Otherwise the stop is sent again.
-    pub async fn send(self) -> Result<StopPullRecordTaskOutput, LiveError> {
-        let check = StoppedCheck {
-            client: &self.client,
-            task_id: &self.request.task_id,
-        };
-        let done = self.client.run(&self.request, Some(&check)).await?;
-        Ok(StopPullRecordTaskOutput {
-            metadata: done.response.metadata,
-            reconciled: done.reconciled,
+    fn dispatch(self, input: StopPullRecordTaskRequest, _: Option<u32>) -> Self::Output {
+        Box::pin(async move {
+            let check = StoppedCheck {
+                client: &self,
+                task_id: &input.task_id,
+            };
+            let done = self.run(&input, Some(&check)).await?;
+            Ok(StopPullRecordTaskOutput {
+                metadata: done.response.metadata,
+                reconciled: done.reconciled,
+            })
         })
     }
 }
@@ -313,21 +212,16 @@ impl LiveClient {
     /// # Ok(()) }
     /// ```
     pub fn get_pull_record_task(&self) -> GetPullRecordTask {
-        GetPullRecordTask {
-            client: self.clone(),
-            request: GetPullRecordTaskRequest::new(""),
-        }
+        Request::new(GetPullRecordTaskRequest::default(), self.clone())
     }
 
     /// CreatePullRecordTask: record a pull stream.
     pub fn create_pull_record_task(&self) -> CreatePullRecordTask {
-        CreatePullRecordTask {
-            client: self.clone(),
-            request: CreatePullRecordTaskRequest::new("", "", "", ""),
-        }
+        Request::new(CreatePullRecordTaskRequest::default(), self.clone())
     }
 
-    /// ListPullRecordTask: a page of tasks, or all of them as a stream.
+    /// ListPullRecordTask: a page of tasks (`send`), or all of them as a stream (`pages`,
+    /// `tasks`; see [`paging`](crate::paging) for how the stream ends).
     ///
     /// ```no_run
     /// # async fn run(client: live_api::LiveClient) -> Result<(), live_api::LiveError> {
@@ -339,19 +233,13 @@ impl LiveClient {
     /// # Ok(()) }
     /// ```
     pub fn list_pull_record_tasks(&self) -> ListPullRecordTask {
-        ListPullRecordTask {
-            client: self.clone(),
-            request: ListPullRecordTaskRequest::new(1, 20),
-            max_pages: ListPullRecordTask::DEFAULT_MAX_PAGES,
-        }
+        Request::new(ListPullRecordTaskRequest::default(), self.clone())
     }
 
-    /// StopPullRecordTask: stop a task that has not started or is recording.
+    /// StopPullRecordTask: stop a task that has not started or is recording (reconciled
+    /// after a lost answer: [`Dispatch::dispatch`]).
     pub fn stop_pull_record_task(&self) -> StopPullRecordTask {
-        StopPullRecordTask {
-            client: self.clone(),
-            request: StopPullRecordTaskRequest::new(""),
-        }
+        Request::new(StopPullRecordTaskRequest::default(), self.clone())
     }
 }
 

@@ -14,7 +14,9 @@
 //! The last page is the first of: the documented `PageTotal`, the page that holds item
 //! `TotalCount` (by the answer's `PageSize`), an empty page. A server that cannot be trusted
 //! ends the stream with [`ErrorKind::Pagination`]: an answer for another page than the one
-//! asked, a page answered again, or more pages than the builder's `max_pages`.
+//! asked, a page answered again, or more pages than the request's
+//! [`max_pages`](live_model::Request::max_pages) (default
+//! [`DEFAULT_MAX_PAGES`](live_model::DEFAULT_MAX_PAGES)).
 
 use std::fmt;
 use std::pin::Pin;
@@ -32,9 +34,9 @@ use crate::{ErrorKind, LiveClient, LiveError};
 /// A stream of results, boxed: what [`Pages`] and [`Items`] hold.
 type Boxed<T> = Pin<Box<dyn Stream<Item = Result<T, LiveError>> + Send>>;
 
-/// The pages of a paged request, one held at a time; see
-/// [`ListPullRecordTask::pages`](crate::ops::ListPullRecordTask::pages) and
-/// [`DescribeRecordTaskFileHistory::pages`](crate::files::DescribeRecordTaskFileHistory::pages).
+/// The pages of a paged request, one held at a time: what [`Request::pages`](live_model::Request::pages)
+/// gives for [`ListPullRecordTask`](crate::ops::ListPullRecordTask) and
+/// [`DescribeRecordTaskFileHistory`](crate::files::DescribeRecordTaskFileHistory).
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<P> {
     pages: Boxed<P>,
@@ -64,9 +66,10 @@ impl<P> fmt::Debug for Pages<P> {
     }
 }
 
-/// The items of a paged request, page after page, one page held at a time; see
-/// [`ListPullRecordTask::tasks`](crate::ops::ListPullRecordTask::tasks) and
-/// [`DescribeRecordTaskFileHistory::files`](crate::files::DescribeRecordTaskFileHistory::files).
+/// The items of a paged request, page after page, one page held at a time: what
+/// [`Request::items`](live_model::Request::items) (`tasks()`, `files()`) gives for
+/// [`ListPullRecordTask`](crate::ops::ListPullRecordTask) and
+/// [`DescribeRecordTaskFileHistory`](crate::files::DescribeRecordTaskFileHistory).
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<I> {
     items: Boxed<I>,
@@ -119,7 +122,8 @@ pub(crate) trait PagedRequest: Clone + Send + 'static {
 
 /// Implements [`PagedRequest`] for a request whose output `$output` holds the page's items
 /// in `$items`, taken from the answer's `Result.$from`; `pagination` and `metadata` as the
-/// answer gives them.
+/// answer gives them. [`LiveClient`] sends it ([`Dispatch`](live_model::Dispatch): one page)
+/// and pages it ([`Paginate`](live_model::Paginate): [`Pages`] and [`Items`]).
 macro_rules! paged_request {
     ($request:ty => $output:ident { $items:ident: $item:ty = result.$from:ident }) => {
         impl $crate::paging::PagedRequest for $request {
@@ -154,9 +158,40 @@ macro_rules! paged_request {
                 page.$items
             }
         }
+
+        impl live_model::Dispatch<$request> for $crate::LiveClient {
+            type Output = $crate::env::LiveFuture<'static, Result<$output, $crate::LiveError>>;
+
+            /// Sends it: one page (`max_pages` does not apply).
+            fn dispatch(self, input: $request, _: Option<u32>) -> Self::Output {
+                <$request as $crate::paging::PagedRequest>::fetch(self, input)
+            }
+        }
+
+        impl live_model::Paginate<$request> for $crate::LiveClient {
+            type Pages = $crate::paging::Pages<$output>;
+            type Items = $crate::paging::Items<$item>;
+
+            /// Every page from `page_num` on, at most `max_pages` (default
+            /// [`DEFAULT_MAX_PAGES`](live_model::DEFAULT_MAX_PAGES)), as a stream that ends
+            /// after the last page or the first error; see [`paging`]($crate::paging).
+            fn pages(self, input: $request, max_pages: Option<u32>) -> Self::Pages {
+                $crate::paging::pages(self, input, $crate::paging::cap(max_pages))
+            }
+
+            /// Every item of every page from `page_num` on, as a stream.
+            fn items(self, input: $request, max_pages: Option<u32>) -> Self::Items {
+                $crate::paging::items::<$request>(self.pages(input, max_pages))
+            }
+        }
     };
 }
 pub(crate) use paged_request;
+
+/// The cap on pages: the one a request set, or [`DEFAULT_MAX_PAGES`](live_model::DEFAULT_MAX_PAGES); at least 1.
+pub(crate) fn cap(max_pages: Option<u32>) -> u32 {
+    max_pages.unwrap_or(live_model::DEFAULT_MAX_PAGES).max(1)
+}
 
 /// Every page of `request` from its `page_num` on, at most `max_pages` of them.
 ///

@@ -5,7 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::task::format_rfc3339;
 use crate::{
-    validate, Action, ActionFacts, GetPullRecordTaskResult, PullRecordTask, ValidationError,
+    validate, Action, ActionFacts, GetPullRecordTaskResult, Paginate, PullRecordTask, Request,
+    ValidationError,
 };
 
 /// An action of the Live API: its facts (name, version, HTTP method, documented rate limit,
@@ -62,7 +63,7 @@ pub trait Operation: Serialize {
 /// assert!(req.validate().is_ok());
 /// assert_eq!(GetPullRecordTaskRequest::new("").validate().unwrap_err().to_string(), "invalid TaskID: must not be empty");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPullRecordTaskRequest {
     /// The task id.
@@ -78,6 +79,13 @@ impl GetPullRecordTaskRequest {
         }
     }
 }
+
+setters!(GetPullRecordTaskRequest {
+    /// Sets the task id (required).
+    fn task_id(r, id: impl Into<String>) {
+        r.task_id = id.into();
+    }
+});
 
 impl Operation for GetPullRecordTaskRequest {
     const ACTION: ActionFacts = Action::GetPullRecordTask.facts();
@@ -102,7 +110,7 @@ impl Operation for GetPullRecordTaskRequest {
 /// let bad = req.clone().end_time("2023-10-09T15:00:00Z");
 /// assert_eq!(bad.validate().unwrap_err().field, "EndTime");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatePullRecordTaskRequest {
     /// The domain space.
@@ -146,35 +154,54 @@ impl CreatePullRecordTaskRequest {
             end_time: None,
         }
     }
+}
+
+setters!(CreatePullRecordTaskRequest {
+    /// Sets the push or pull domain of the stream (required).
+    fn domain(r, v: impl Into<String>) {
+        r.domain = v.into();
+    }
+
+    /// Sets the application name (required), `[A-Za-z0-9_.-]{1,30}`.
+    fn app(r, v: impl Into<String>) {
+        r.app = v.into();
+    }
+
+    /// Sets the stream name (required), `[A-Za-z0-9_.-]{1,100}`.
+    fn stream(r, v: impl Into<String>) {
+        r.stream = v.into();
+    }
+
+    /// Sets the pull URL to record (required).
+    fn stream_url(r, v: impl Into<String>) {
+        r.stream_url = v.into();
+    }
 
     /// Sets the domain space.
-    pub fn vhost(mut self, vhost: impl Into<String>) -> Self {
-        self.vhost = Some(vhost.into());
-        self
+    fn vhost(r, v: impl Into<String>) {
+        r.vhost = Some(v.into());
     }
 
-    /// Sets the start time, as RFC 3339 text.
-    pub fn start_time(mut self, t: impl Into<String>) -> Self {
-        self.start_time = Some(t.into());
-        self
+    /// Sets when to start, as RFC 3339 text (default: now).
+    fn start_time(r, t: impl Into<String>) {
+        r.start_time = Some(t.into());
     }
 
-    /// Sets the end time, as RFC 3339 text.
-    pub fn end_time(mut self, t: impl Into<String>) -> Self {
-        self.end_time = Some(t.into());
-        self
+    /// Sets when to stop, as RFC 3339 text, after the start (default: when the stream ends).
+    fn end_time(r, t: impl Into<String>) {
+        r.end_time = Some(t.into());
     }
 
-    /// Sets the start time from a typed time (written in UTC, to the second).
-    pub fn start_at(self, t: time::OffsetDateTime) -> Self {
-        self.start_time(format_rfc3339(t))
+    /// Sets when to start from a typed time (written in UTC, to the second).
+    fn start_at(r, t: time::OffsetDateTime) {
+        r.start_time = Some(format_rfc3339(t));
     }
 
-    /// Sets the end time from a typed time (written in UTC, to the second).
-    pub fn end_at(self, t: time::OffsetDateTime) -> Self {
-        self.end_time(format_rfc3339(t))
+    /// Sets when to stop from a typed time (written in UTC, to the second).
+    fn end_at(r, t: time::OffsetDateTime) {
+        r.end_time = Some(format_rfc3339(t));
     }
-}
+});
 
 impl Operation for CreatePullRecordTaskRequest {
     const ACTION: ActionFacts = Action::CreatePullRecordTask.facts();
@@ -253,29 +280,51 @@ impl ListPullRecordTaskRequest {
             stream: None,
         }
     }
+}
 
-    /// Filters by domain space.
-    pub fn vhost(mut self, v: impl Into<String>) -> Self {
-        self.vhost = Some(v.into());
-        self
+/// Page 1 of 20 tasks (the service's default size), unfiltered.
+impl Default for ListPullRecordTaskRequest {
+    fn default() -> Self {
+        Self::new(1, 20)
+    }
+}
+
+setters!(ListPullRecordTaskRequest {
+    /// Sets the page, from 1 (default 1).
+    fn page_num(r, n: u32) {
+        r.page_num = n;
     }
 
-    /// Filters by domain.
-    pub fn domain(mut self, v: impl Into<String>) -> Self {
-        self.domain = Some(v.into());
-        self
+    /// Sets the tasks per page, 1 to 500 (default 20).
+    fn page_size(r, n: u32) {
+        r.page_size = n;
     }
 
-    /// Filters by application.
-    pub fn app(mut self, v: impl Into<String>) -> Self {
-        self.app = Some(v.into());
-        self
+    /// Only tasks of this domain space.
+    fn vhost(r, v: impl Into<String>) {
+        r.vhost = Some(v.into());
     }
 
-    /// Filters by stream.
-    pub fn stream(mut self, v: impl Into<String>) -> Self {
-        self.stream = Some(v.into());
-        self
+    /// Only tasks of this domain.
+    fn domain(r, v: impl Into<String>) {
+        r.domain = Some(v.into());
+    }
+
+    /// Only tasks of this application.
+    fn app(r, v: impl Into<String>) {
+        r.app = Some(v.into());
+    }
+
+    /// Only tasks of this stream.
+    fn stream(r, v: impl Into<String>) {
+        r.stream = Some(v.into());
+    }
+});
+
+impl<C: Paginate<ListPullRecordTaskRequest>> Request<ListPullRecordTaskRequest, C> {
+    /// Every task of every page from `page_num` on: [`Request::items`].
+    pub fn tasks(self) -> C::Items {
+        self.items()
     }
 }
 
@@ -369,7 +418,7 @@ impl Pagination {
 /// let req = StopPullRecordTaskRequest::new("t1");
 /// assert_eq!(serde_json::to_string(&req).unwrap(), r#"{"TaskId":"t1"}"#);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StopPullRecordTaskRequest {
     /// The task id.
@@ -385,6 +434,13 @@ impl StopPullRecordTaskRequest {
         }
     }
 }
+
+setters!(StopPullRecordTaskRequest {
+    /// Sets the task id (required).
+    fn task_id(r, id: impl Into<String>) {
+        r.task_id = id.into();
+    }
+});
 
 impl Operation for StopPullRecordTaskRequest {
     const ACTION: ActionFacts = Action::StopPullRecordTask.facts();
@@ -404,5 +460,101 @@ impl<'de> Deserialize<'de> for StopPullRecordTaskResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         serde::de::IgnoredAny::deserialize(d)?;
         Ok(Self {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> time::OffsetDateTime {
+        crate::parse_rfc3339("t", s).unwrap()
+    }
+
+    #[test]
+    fn a_request_and_its_builder_set_the_same_fields() {
+        let get = GetPullRecordTaskRequest::default().task_id("t1");
+        let built = Request::new(GetPullRecordTaskRequest::default(), ()).task_id("t1");
+        assert_eq!((built.input(), get.task_id.as_str()), (&get, "t1"));
+
+        let stop = StopPullRecordTaskRequest::default().task_id("t2");
+        let built = Request::new(StopPullRecordTaskRequest::default(), ()).task_id("t2");
+        assert_eq!((built.input(), stop.task_id.as_str()), (&stop, "t2"));
+
+        let (start, end) = (at("2023-10-09T15:16:15Z"), at("2023-10-09T16:16:15Z"));
+        let create = CreatePullRecordTaskRequest::default()
+            .domain("pull.example.com")
+            .app("live")
+            .stream("s")
+            .stream_url("http://pull.example.com/live/s.flv")
+            .vhost("example.com")
+            .start_at(start)
+            .end_at(end);
+        let built = Request::new(CreatePullRecordTaskRequest::default(), ())
+            .domain("pull.example.com")
+            .app("live")
+            .stream("s")
+            .stream_url("http://pull.example.com/live/s.flv")
+            .vhost("example.com")
+            .start_time("2023-10-09T15:16:15Z")
+            .end_time("2023-10-09T16:16:15Z");
+        assert_eq!(built.input(), &create);
+        assert_eq!(
+            create,
+            CreatePullRecordTaskRequest::new(
+                "pull.example.com",
+                "live",
+                "s",
+                "http://pull.example.com/live/s.flv"
+            )
+            .vhost("example.com")
+            .start_time("2023-10-09T15:16:15Z")
+            .end_time("2023-10-09T16:16:15Z")
+        );
+        assert!(create.validate().is_ok());
+
+        let list = ListPullRecordTaskRequest::default()
+            .page_num(3)
+            .page_size(100)
+            .vhost("v.example.com")
+            .domain("d.example.com")
+            .app("live")
+            .stream("s");
+        let built = Request::new(ListPullRecordTaskRequest::default(), ())
+            .page_num(3)
+            .page_size(100)
+            .vhost("v.example.com")
+            .domain("d.example.com")
+            .app("live")
+            .stream("s")
+            .max_pages(0);
+        assert_eq!(built.input(), &list);
+        assert_eq!(
+            (list.page_num, list.page_size, list.stream.as_deref()),
+            (3, 100, Some("s"))
+        );
+        assert_eq!(built.into_parts(), (list, (), Some(1)), "at least one page");
+    }
+
+    #[test]
+    fn an_empty_request_is_refused_by_validation() {
+        let get = GetPullRecordTaskRequest::default().validate().unwrap_err();
+        assert_eq!(get.field, "TaskID");
+        assert_eq!(
+            StopPullRecordTaskRequest::default()
+                .validate()
+                .unwrap_err()
+                .field,
+            "TaskId"
+        );
+        let create = CreatePullRecordTaskRequest::default()
+            .validate()
+            .unwrap_err();
+        assert_eq!(create.field, "Domain");
+        assert_eq!(
+            ListPullRecordTaskRequest::default(),
+            ListPullRecordTaskRequest::new(1, 20)
+        );
+        assert!(ListPullRecordTaskRequest::default().validate().is_ok());
     }
 }

@@ -18,6 +18,10 @@
 //!   [`Operation`] names as [`Operation::ACTION`]. Nothing else repeats it: a result type is
 //!   plain `Deserialize`, and [`decode_for`] takes the action's name from the caller (the
 //!   operation's facts) to name it in a [`DecodeError`].
+//! - A request's setters are written once: each request type has consuming setters and
+//!   `Default` (an empty request, which [`Operation::validate`] refuses naming the missing
+//!   field), and a [`Request`] of it (the request and what sends it, e.g. live-api's client,
+//!   through [`Dispatch`] and, for the listings, [`Paginate`]) has the same setters.
 //! - Text from the server shown to a person goes through [`sanitize`](mod@sanitize): the
 //!   `Display` of [`ApiError`], [`UnexpectedResponse`] and [`DecodeError`] escapes control and
 //!   bidi characters and caps the length; the fields themselves keep the exact text.
@@ -80,6 +84,10 @@ macro_rules! serde_as_text {
     };
 }
 
+// Before the request types, whose setters it writes.
+#[macro_use]
+mod request;
+
 mod action;
 mod actions;
 mod code;
@@ -106,6 +114,7 @@ pub use record_files::{
     DescribeRecordTaskFileHistoryRequest, DescribeRecordTaskFileHistoryResult, FileLocation,
     RecordFile, RecordStorage, MAX_FILE_WINDOW,
 };
+pub use request::{Dispatch, Paginate, Request, DEFAULT_MAX_PAGES};
 pub use sanitize::sanitize;
 pub use status::TaskStatus;
 pub use task::{format_rfc3339, parse_rfc3339, GetPullRecordTaskResult, GetShape, PullRecordTask};

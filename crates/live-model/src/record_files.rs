@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::task::{format_rfc3339, parse_rfc3339};
 use crate::ValidationError;
-use crate::{validate, Action, ActionFacts, Operation, Pagination, TimeError};
+use crate::{validate, Action, ActionFacts, Operation, Paginate, Pagination, Request, TimeError};
 
 /// The longest window DescribeRecordTaskFileHistory accepts: `DateTo` at most 7 days after
 /// `DateFrom`.
@@ -134,42 +134,6 @@ impl DescribeRecordTaskFileHistoryRequest {
         Self::new(format_rfc3339(from), format_rfc3339(to))
     }
 
-    /// Sets the page, from 1.
-    pub fn page_num(mut self, n: u32) -> Self {
-        self.page_num = n;
-        self
-    }
-
-    /// Sets the files per page.
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.page_size = n;
-        self
-    }
-
-    /// Filters by domain space.
-    pub fn vhost(mut self, v: impl Into<String>) -> Self {
-        self.vhost = Some(v.into());
-        self
-    }
-
-    /// Filters by application.
-    pub fn app(mut self, v: impl Into<String>) -> Self {
-        self.app = Some(v.into());
-        self
-    }
-
-    /// Filters by stream (requires an application).
-    pub fn stream(mut self, v: impl Into<String>) -> Self {
-        self.stream = Some(v.into());
-        self
-    }
-
-    /// Chooses the storage.
-    pub fn storage(mut self, s: RecordStorage) -> Self {
-        self.storage = Some(s.as_str().to_owned());
-        self
-    }
-
     /// The storage asked for: `Type` when set, else the service's default ([`RecordStorage::Tos`]).
     /// `None` when `Type` is neither `tos` nor `vod`.
     pub fn effective_storage(&self) -> Option<RecordStorage> {
@@ -184,6 +148,72 @@ impl DescribeRecordTaskFileHistoryRequest {
         let from = validate::second_time("DateFrom", &self.date_from)?;
         let to = validate::second_time("DateTo", &self.date_to)?;
         Ok((from, to))
+    }
+}
+
+/// Page 1 of 30 files with no window yet (validation asks for `DateFrom`).
+impl Default for DescribeRecordTaskFileHistoryRequest {
+    fn default() -> Self {
+        Self::new("", "")
+    }
+}
+
+setters!(DescribeRecordTaskFileHistoryRequest {
+    /// Sets the window's start, RFC 3339 to the second (required).
+    fn date_from(r, v: impl Into<String>) {
+        r.date_from = v.into();
+    }
+
+    /// Sets the window's end, RFC 3339 to the second, after the start and at most 7 days after
+    /// it (required).
+    fn date_to(r, v: impl Into<String>) {
+        r.date_to = v.into();
+    }
+
+    /// Sets the window from typed times (written in UTC, to the second). The request type's
+    /// own setter is `within`, as its `window()` reads the window.
+    fn window [within] (r, from: OffsetDateTime, to: OffsetDateTime) {
+        r.date_from = format_rfc3339(from);
+        r.date_to = format_rfc3339(to);
+    }
+
+    /// Only files of this domain space.
+    fn vhost(r, v: impl Into<String>) {
+        r.vhost = Some(v.into());
+    }
+
+    /// Only files of this application.
+    fn app(r, v: impl Into<String>) {
+        r.app = Some(v.into());
+    }
+
+    /// Only files of this stream (requires an application).
+    fn stream(r, v: impl Into<String>) {
+        r.stream = Some(v.into());
+    }
+
+    /// Where the files are stored (the service's default: TOS).
+    fn storage(r, s: RecordStorage) {
+        r.storage = Some(s.as_str().to_owned());
+    }
+
+    /// Sets the page, from 1 (default 1).
+    fn page_num(r, n: u32) {
+        r.page_num = n;
+    }
+
+    /// Sets the files per page, at least 1 (default 30; no maximum is documented).
+    fn page_size(r, n: u32) {
+        r.page_size = n;
+    }
+});
+
+impl<C: Paginate<DescribeRecordTaskFileHistoryRequest>>
+    Request<DescribeRecordTaskFileHistoryRequest, C>
+{
+    /// Every file of every page from `page_num` on: [`Request::items`].
+    pub fn files(self) -> C::Items {
+        self.items()
     }
 }
 
@@ -477,5 +507,55 @@ impl RecordFile {
         let point_file = s == e && from <= s && s <= to;
         let point_span = from == to && s <= from && (e > from || s == from);
         spans || point_file || point_span
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_and_its_builder_set_the_same_fields() {
+        let from = crate::parse_rfc3339("t", "2023-11-01T00:00:00+08:00").unwrap();
+        let to = crate::parse_rfc3339("t", "2023-11-07T23:59:59+08:00").unwrap();
+        let own = DescribeRecordTaskFileHistoryRequest::default()
+            .within(from, to)
+            .vhost("push.example.com")
+            .app("live")
+            .stream("s")
+            .storage(RecordStorage::Vod)
+            .page_num(2)
+            .page_size(50);
+        let built = Request::new(DescribeRecordTaskFileHistoryRequest::default(), ())
+            .window(from, to)
+            .vhost("push.example.com")
+            .app("live")
+            .stream("s")
+            .storage(RecordStorage::Vod)
+            .page_num(2)
+            .page_size(50);
+        assert_eq!(built.input(), &own);
+        assert_eq!(
+            own,
+            DescribeRecordTaskFileHistoryRequest::between(from, to)
+                .vhost("push.example.com")
+                .app("live")
+                .stream("s")
+                .storage(RecordStorage::Vod)
+                .page_num(2)
+                .page_size(50)
+        );
+        let typed = Request::new(DescribeRecordTaskFileHistoryRequest::default(), ())
+            .date_from(own.date_from.clone())
+            .date_to(own.date_to.clone());
+        assert_eq!(
+            typed.input().window().unwrap(),
+            (from, to),
+            "the builder reads as the request"
+        );
+        assert!(own.validate().is_ok());
+        let empty = DescribeRecordTaskFileHistoryRequest::default();
+        assert_eq!(empty.validate().unwrap_err().field, "DateFrom");
+        assert_eq!((empty.page_num, empty.page_size), (1, 30));
     }
 }

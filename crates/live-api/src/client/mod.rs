@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use live_model::{decode_for, Action, ActionFacts, Operation, Response};
+use live_model::{decode_for, Action, ActionFacts, Dispatch, Operation, Response};
 use volc_sign::Signer;
 
 pub use builder::LiveClientBuilder;
@@ -43,6 +43,12 @@ pub(crate) struct Inner {
 
 /// The Live API client. Cheap to clone (clones share the connection pool, the key cache, the
 /// credentials cache, the pacing and the retry budget) and safe to share across tasks.
+///
+/// An operation is sent two ways with the same output: built fluently
+/// (`client.get_pull_record_task().task_id(id).send().await`, a
+/// [`Request`](live_model::Request) that this client dispatches), or as a model request
+/// ([`send`](Self::send): `client.send(GetPullRecordTaskRequest::new(id)).await`). Both give
+/// [`GetPullRecordTaskOutput`](crate::ops::GetPullRecordTaskOutput); see [`ops`](crate::ops).
 #[derive(Clone)]
 pub struct LiveClient {
     pub(crate) inner: Arc<Inner>,
@@ -116,8 +122,37 @@ impl LiveClient {
         &self.inner.engine
     }
 
+    /// Sends a model request of the Live operations ([`ops`](crate::ops),
+    /// [`files`](crate::files)) and gives the operation's output: the same as the fluent
+    /// builder's `send()` gives for the same request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emulator = live_emulator::Emulator::start(Default::default()).await?;
+    /// # let client = live_api::LiveClient::builder().endpoint(emulator.base_url())
+    /// #     .credentials(live_api::Credentials::new(live_emulator::DEMO_ACCESS_KEY_ID, live_emulator::DEMO_SECRET_KEY)?).build()?;
+    /// use live_model::ListPullRecordTaskRequest;
+    ///
+    /// let page = client.send(ListPullRecordTaskRequest::new(1, 50).app("live")).await?;
+    /// let same = client.list_pull_record_tasks().page_size(50).app("live").send().await?;
+    /// assert_eq!(page.tasks, same.tasks);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Any other [`Operation`] (one this crate does not model) goes through
+    /// [`call`](Self::call), which gives the decoded [`Response`].
+    pub fn send<O>(&self, input: O) -> <LiveClient as Dispatch<O>>::Output
+    where
+        LiveClient: Dispatch<O>,
+    {
+        self.clone().dispatch(input, None)
+    }
+
     /// Sends any Live operation: validates it, then signs and sends it, retrying what the
-    /// policy says is safe, within the deadlines. The typed operations are built on this.
+    /// policy says is safe, within the deadlines, and gives the decoded [`Response`]. The
+    /// typed operations are built on this; for them, [`send`](Self::send) gives their output.
     ///
     /// An operation that is not modelled here is sent the same way; unless its
     /// [`Operation::ACTION`] says otherwise it is treated as not idempotent.

@@ -16,7 +16,6 @@ use live_model::{
 };
 use time::OffsetDateTime;
 
-use super::describe::DescribeRecordTaskFileHistory;
 #[cfg(doc)]
 use super::span::{file_windows, TASK_WINDOW_LEAD};
 use super::span::{task_span, TooLong, Window, MAX_TASK_WINDOWS};
@@ -431,7 +430,7 @@ impl LiveClient {
             task: task.into(),
             storage: None,
             page_size: 100,
-            max_pages: DescribeRecordTaskFileHistory::DEFAULT_MAX_PAGES,
+            max_pages: live_model::DEFAULT_MAX_PAGES,
         }
     }
 }
