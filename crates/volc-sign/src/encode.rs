@@ -93,14 +93,17 @@ const TOKEN_BYTES: [bool; 256] = {
 /// RFC 9110 `token`: the grammar of header names and methods.
 pub(crate) fn is_token(s: &[u8]) -> bool {
     // Without an early exit: names are short, and a loop with no branch per byte is faster.
-    !s.is_empty() && s.iter().fold(true, |ok, &b| ok & TOKEN_BYTES[usize::from(b)])
+    !s.is_empty()
+        && s.iter()
+            .fold(true, |ok, &b| ok & TOKEN_BYTES[usize::from(b)])
 }
 
 /// A header value HTTP accepts: no control characters other than tab, no DEL.
 pub(crate) fn is_valid_header_value(v: &[u8]) -> bool {
     // Without an early exit, so that the loop vectorises.
-    v.iter()
-        .fold(true, |ok, &b| ok & (((b >= 0x20) & (b != 0x7f)) | (b == b'\t')))
+    v.iter().fold(true, |ok, &b| {
+        ok & (((b >= 0x20) & (b != 0x7f)) | (b == b'\t'))
+    })
 }
 
 /// Strips leading and trailing spaces and tabs (the `TrimSpace` of the reference signers for
