@@ -10,11 +10,13 @@
 //! after the other, and divides by `N`:
 //!
 //! - `total_us`: `client.get_pull_record_task().task_id(ID).send().await`, one after another.
-//! - `sign_us`: what the client's signing step does, on the same request: a copy of the
-//!   request the client signs (the one the in-memory transport received, stripped of
-//!   `X-Date`, `X-Content-Sha256` and `Authorization`; the copy is method, URI, headers and
-//!   body, as the engine makes it for every attempt), a signing time from the system clock,
-//!   and `volc_sign::Signer::sign_http` with the client's scope and a cached signing key.
+//! - `sign_us`: what the client's signing step does, on the same request, with volc-sign's
+//!   public API: a copy of the headers of the request the client signs (the one the
+//!   in-memory transport received, stripped of `X-Date`, `X-Content-Sha256` and
+//!   `Authorization`), a signing time from the system clock, `Signer::sign` of the request's
+//!   parts as the client holds them (method, `Host`, path, the query pairs `Action` and
+//!   `Version`, `Content-Type`, body) with the client's scope and a cached signing key, and
+//!   `SigningOutput::apply_to` on the copied headers.
 //! - `decode_us`: `live_model::decode_for::<GetPullRecordTaskResult>` of the same body.
 //!
 //! Each figure printed is the median of its `R` rounds, in µs per call, and
@@ -23,7 +25,10 @@
 //! client does around them (validating the input, encoding the JSON body, building the
 //! request, the in-memory transport's answer, moving the result into the output). Being a
 //! difference of medians, it carries their noise. It prints one JSON line:
-//! `{"bench":"overhead","calls":N,"total_us":…,"sign_us":…,"decode_us":…,"engine_us":…}`.
+//! `{"bench":"overhead","calls":N,"total_us":…,"sign_us":…,"decode_us":…,"engine_us":…,
+//! "total_allocs":…,"sign_allocs":…,"decode_allocs":…,"engine_allocs":…}`, the `_allocs`
+//! fields being heap allocations (and reallocations) per call of each loop, counted by the
+//! program's allocator over one more run of `N`, outside the timed rounds.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -36,7 +41,7 @@ use live_api::{Credentials, LiveClient};
 use live_emulator::{DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY, EXAMPLE_TASK_ID};
 use live_model::GetPullRecordTaskResult;
 use live_transport::{BoxFuture, HttpTransport, TransportError};
-use volc_sign::{Scope, Signer, SigningTime};
+use volc_sign::{Scope, SignableBody, SignableRequest, Signer, SigningTime};
 
 use crate::load::{median, GET_RESPONSE};
 
@@ -100,6 +105,15 @@ pub fn run(args: &[&str]) -> ExitCode {
     }
 }
 
+/// A header of `request` as text.
+fn text(request: &http::Request<Bytes>, name: http::header::HeaderName) -> Result<&str, String> {
+    request
+        .headers()
+        .get(&name)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("the client sent no {name} header"))
+}
+
 /// µs per iteration of `n` iterations that took `start.elapsed()`.
 fn per_call_us(start: Instant, n: usize) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / n as f64
@@ -154,20 +168,28 @@ fn measure(calls: usize, rounds: usize) -> Result<String, String> {
     );
     let sign_credentials = volc_sign::Credentials::new(DEMO_ACCESS_KEY_ID, DEMO_SECRET_KEY)
         .map_err(|e| e.to_string())?;
+    let host = text(&template, http::header::HOST)?;
+    let content_type = [("content-type", text(&template, http::header::CONTENT_TYPE)?)];
+    let query = [
+        ("Action", "GetPullRecordTask"),
+        ("Version", live_model::API_VERSION),
+    ];
     let sign = |n: usize| -> Result<f64, String> {
         let start = Instant::now();
         for _ in 0..n {
             let t = black_box(&template);
-            let mut request = http::Request::new(t.body().clone());
-            *request.method_mut() = t.method().clone();
-            *request.uri_mut() = t.uri().clone();
-            *request.headers_mut() = t.headers().clone();
+            let mut headers = t.headers().clone();
             let time =
                 SigningTime::from_system_time(SystemTime::now()).map_err(|e| e.to_string())?;
+            let signable = SignableRequest::new(t.method().as_str(), host, t.uri().path())
+                .query(&query)
+                .headers(&content_type)
+                .body(SignableBody::Bytes(t.body()));
             signer
-                .sign_http(&sign_credentials, &mut request, time)
+                .sign(&sign_credentials, &signable, time)
+                .and_then(|out| out.apply_to(&mut headers))
                 .map_err(|e| e.to_string())?;
-            black_box(request);
+            black_box(headers);
         }
         Ok(per_call_us(start, n))
     };
@@ -189,6 +211,14 @@ fn measure(calls: usize, rounds: usize) -> Result<String, String> {
     total(warm)?;
     sign(warm)?;
     decode(warm)?;
+    // Allocations per call of each loop, counted over one more run of each.
+    let allocs = |f: &dyn Fn(usize) -> Result<f64, String>| -> Result<f64, String> {
+        let before = crate::bench::allocations();
+        f(calls)?;
+        Ok((crate::bench::allocations() - before) as f64 / calls as f64)
+    };
+    let (total_allocs, sign_allocs, decode_allocs) =
+        (allocs(&total)?, allocs(&sign)?, allocs(&decode)?);
     let (mut totals, mut signs, mut decodes) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         totals.push(total(calls)?);
@@ -197,7 +227,8 @@ fn measure(calls: usize, rounds: usize) -> Result<String, String> {
     }
     let (total_us, sign_us, decode_us) = (median(totals), median(signs), median(decodes));
     Ok(format!(
-        "{{\"bench\":\"overhead\",\"calls\":{calls},\"total_us\":{total_us:.3},\"sign_us\":{sign_us:.3},\"decode_us\":{decode_us:.3},\"engine_us\":{:.3}}}",
-        total_us - sign_us - decode_us
+        "{{\"bench\":\"overhead\",\"calls\":{calls},\"total_us\":{total_us:.3},\"sign_us\":{sign_us:.3},\"decode_us\":{decode_us:.3},\"engine_us\":{:.3},\"total_allocs\":{total_allocs:.1},\"sign_allocs\":{sign_allocs:.1},\"decode_allocs\":{decode_allocs:.1},\"engine_allocs\":{:.1}}}",
+        total_us - sign_us - decode_us,
+        total_allocs - sign_allocs - decode_allocs
     ))
 }

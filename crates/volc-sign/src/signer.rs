@@ -299,10 +299,10 @@ impl SigningOutput {
             if name == "Authorization" || name == "X-Security-Token" {
                 v.set_sensitive(true);
             }
-            *slot = Some((http::HeaderName::from_static(lower_static(name)), v));
+            *slot = Some((header_name(name), v));
         }
         if self.with_token.is_none() {
-            headers.remove("x-security-token");
+            headers.remove(X_SECURITY_TOKEN);
         }
         for (name, value) in values.into_iter().flatten() {
             headers.insert(name, value);
@@ -311,12 +311,17 @@ impl SigningOutput {
     }
 }
 
-fn lower_static(name: &'static str) -> &'static str {
+const X_DATE: http::HeaderName = http::HeaderName::from_static("x-date");
+const X_CONTENT_SHA256: http::HeaderName = http::HeaderName::from_static("x-content-sha256");
+const X_SECURITY_TOKEN: http::HeaderName = http::HeaderName::from_static("x-security-token");
+
+/// The header name of one of [`SigningOutput::headers`]' names, made at compile time.
+fn header_name(name: &'static str) -> http::HeaderName {
     match name {
-        "X-Date" => "x-date",
-        "X-Content-Sha256" => "x-content-sha256",
-        "X-Security-Token" => "x-security-token",
-        _ => "authorization",
+        "X-Date" => X_DATE,
+        "X-Content-Sha256" => X_CONTENT_SHA256,
+        "X-Security-Token" => X_SECURITY_TOKEN,
+        _ => http::header::AUTHORIZATION,
     }
 }
 
