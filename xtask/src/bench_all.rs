@@ -20,8 +20,9 @@ pub fn run() -> ExitCode {
         eprintln!("bench: cannot find this program");
         return ExitCode::FAILURE;
     };
-    let runs: [&[&str]; 5] = [
+    let runs: [&[&str]; 6] = [
         &["bench", "sign"],
+        &["bench", "overhead"],
         &["bench", "transport"],
         &["bench", "emulator"],
         &[

@@ -1,5 +1,5 @@
 //! Project tasks: `cargo xtask demo`, `cargo xtask conformance sign|verify FILE` and
-//! `cargo xtask bench [sign|transport|emulator|client|fleet]`.
+//! `cargo xtask bench [sign|transport|emulator|client|overhead|fleet]`.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ mod bench_all;
 mod bench_client;
 mod bench_emulator;
 mod bench_fleet;
+mod bench_overhead;
 mod bench_transport;
 mod conformance;
 mod demo;
@@ -22,8 +23,11 @@ const USAGE: &str = "usage:
   cargo xtask bench transport           the hyper transport vs a bare hyper-util client, concurrency 1 and 64
   cargo xtask bench emulator            GetPullRecordTask with verification vs a bare hyper server, concurrency 64
   cargo xtask bench client [--endpoint URL] [--concurrency C] [--requests N] [--rounds R]
-                           [--ak AK --sk SK] [--task-id ID] [--side client|bare]
-                                        LiveClient vs a bare hyper-util client, alternating rounds in child processes
+                           [--ak AK --sk SK] [--task-id ID] [--side client|handwritten|replay]
+                                        LiveClient vs the same work by hand and vs a pre-signed replay,
+                                        alternating rounds in child processes
+  cargo xtask bench overhead [--calls N] [--rounds R]
+                                        µs per call in LiveClient over an in-memory transport: total, sign, decode, engine
   cargo xtask bench fleet [--calls N] [--concurrency C] [--scenario unpaced|paced|local-x3|redis-x3]
                                         calls under the emulator's rate limits, paced or not, from 1 or 3 processes";
 
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         ["bench", "transport"] => bench_transport::run(),
         ["bench", "emulator"] => bench_emulator::run(),
         ["bench", "client", rest @ ..] => bench_client::run(rest),
+        ["bench", "overhead", rest @ ..] => bench_overhead::run(rest),
         ["bench", "fleet", rest @ ..] => bench_fleet::run(rest),
         _ => {
             eprintln!("{USAGE}");

@@ -369,17 +369,27 @@ impl Future for ManualTimer {
 }
 
 /// Runs `work` until `timer` completes first; `None` when it did.
+///
+/// The timer is made (`timer()`) only when `work` is not done at its first poll: work that
+/// finishes at once (cached credentials, an in-memory answer) costs no timer at all. Made at
+/// that first poll, it starts when the work does.
 pub(crate) async fn within<T>(
     work: impl Future<Output = T>,
-    timer: LiveFuture<'static, ()>,
+    timer: impl FnOnce() -> LiveFuture<'static, ()>,
 ) -> Option<T> {
     let mut work = std::pin::pin!(work);
-    let mut timer = timer;
+    let mut timer = Some(timer);
+    let mut running: Option<LiveFuture<'static, ()>> = None;
     std::future::poll_fn(move |cx| {
         if let Poll::Ready(v) = work.as_mut().poll(cx) {
             return Poll::Ready(Some(v));
         }
-        timer.as_mut().poll(cx).map(|()| None)
+        let running = match (&mut running, timer.take()) {
+            (Some(t), _) => t,
+            (slot, Some(make)) => slot.insert(make()),
+            (None, None) => return Poll::Pending,
+        };
+        running.as_mut().poll(cx).map(|()| None)
     })
     .await
 }
@@ -394,7 +404,7 @@ mod tests {
         let slow = std::future::pending::<()>();
         let deadline = env.timer(Duration::from_secs(1));
         let env2 = env.clone();
-        let waiting = tokio::spawn(async move { within(slow, deadline).await });
+        let waiting = tokio::spawn(async move { within(slow, move || deadline).await });
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished());
         env2.advance(Duration::from_millis(999));
@@ -403,7 +413,7 @@ mod tests {
         env2.sleep(Duration::from_millis(1)).await;
         assert_eq!(waiting.await.unwrap(), None);
         assert_eq!(
-            within(async { 7 }, env.timer(Duration::ZERO)).await,
+            within(async { 7 }, || env.timer(Duration::ZERO)).await,
             Some(7)
         );
     }

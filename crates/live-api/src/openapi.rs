@@ -342,6 +342,7 @@ impl LiveClient {
                 content_type,
                 body,
             ),
+            query,
             idempotency: request.idempotency,
             rate: request.rate,
         };

@@ -115,11 +115,15 @@ async fn run(retries: bool) -> (u32, Arc<Seen>) {
         });
     });
     let addr = addr_rx.recv().unwrap();
-    // Blocks this thread until the server has closed the connection it answered on.
+    // Blocks this thread until the server has closed the connection it answered on, and
+    // then a little longer: the connection has sat idle with the close in it, as a pooled
+    // connection does when its server's keep-alive timeout ends it (the transport checks a
+    // connection for a close only after it has sat idle for a millisecond).
     let wait_closed = || {
         closed
             .recv_timeout(Duration::from_secs(10))
-            .expect("the server closes each connection")
+            .expect("the server closes each connection");
+        std::thread::sleep(Duration::from_millis(5));
     };
     let policy = if retries {
         StandardRetry::default().initial_backoff(Duration::from_millis(1))

@@ -7,11 +7,20 @@
 //! it, and RFC 9112 (9.3.1) forbids sending a non-idempotent request again blindly.
 //!
 //! So before the first write after a read (the start of the next request on a reused
-//! connection), the socket is peeked without blocking. A close (or a reset) already there
-//! means the server is gone and the request was not written: the write fails with
+//! connection) on a connection that has sat idle for [`IDLE_BEFORE_CHECK`] or more since
+//! its last answer began, the socket is peeked without blocking. A close (or a reset) already
+//! there means the server is gone and the request was not written: the write fails with
 //! [`StaleConnection`], which [`crate::error::TransportError`] reports as not having
 //! reached the server, and the transport sends the request again on a fresh connection. One
-//! `recv` with `MSG_PEEK` per request; nothing when the connection is fresh.
+//! `recv` with `MSG_PEEK` per request after an idle spell; nothing when the connection is
+//! fresh or busy.
+//!
+//! Why only after an idle spell: a server closes a kept-alive connection when it has sat idle
+//! for its own keep-alive timeout (seconds, for the servers in use), so the connections that
+//! are stale are idle ones. A connection taken again within a millisecond of its last answer
+//! (every request, under load) is one whose close, if any, the runtime's reactor has had no
+//! time to report either way; the peek there cost one system call per request and found
+//! nothing.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -19,6 +28,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
@@ -40,11 +50,22 @@ impl fmt::Display for StaleConnection {
 
 impl StdError for StaleConnection {}
 
+/// How long a connection must have sat idle since its last answer began before a new
+/// request on it checks for a close.
+pub(crate) const IDLE_BEFORE_CHECK: Duration = Duration::from_millis(1);
+
+/// Whether the write about to start a new request checks for a close first: when the last
+/// answer began `IDLE_BEFORE_CHECK` or more ago.
+fn worth_checking(answer_began: Instant, now: Instant) -> bool {
+    now.saturating_duration_since(answer_began) >= IDLE_BEFORE_CHECK
+}
+
 /// A TCP stream that checks for a close already received before it starts a new request.
 pub(crate) struct CheckedStream {
     io: TokioIo<TcpStream>,
-    /// Something was read since the last write: the next write starts a new request.
-    read_since_write: bool,
+    /// When the first read since the last write completed (the answer began): the next
+    /// write starts a new request.
+    read_since_write: Option<Instant>,
 }
 
 impl CheckedStream {
@@ -64,7 +85,10 @@ impl CheckedStream {
     }
 
     fn check_before_write(&mut self) -> io::Result<()> {
-        if std::mem::take(&mut self.read_since_write) && self.closed_by_peer() {
+        let Some(answer_began) = self.read_since_write.take() else {
+            return Ok(());
+        };
+        if worth_checking(answer_began, Instant::now()) && self.closed_by_peer() {
             return Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
                 StaleConnection,
@@ -82,8 +106,8 @@ impl Read for CheckedStream {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.io).poll_read(cx, buf);
-        if polled.is_ready() {
-            this.read_since_write = true;
+        if polled.is_ready() && this.read_since_write.is_none() {
+            this.read_since_write = Some(Instant::now());
         }
         polled
     }
@@ -150,8 +174,24 @@ impl tower_service::Service<http::Uri> for CheckedConnector {
             let io = connecting.await?;
             Ok(CheckedStream {
                 io,
-                read_since_write: false,
+                read_since_write: None,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_connection_idle_since_its_answer_is_checked() {
+        let began = Instant::now();
+        assert!(!worth_checking(began, began));
+        assert!(!worth_checking(began, began + Duration::from_micros(999)));
+        assert!(worth_checking(began, began + IDLE_BEFORE_CHECK));
+        assert!(worth_checking(began, began + Duration::from_secs(90)));
+        // A clock read before the answer's (it cannot be, but) is not idle.
+        assert!(!worth_checking(began + Duration::from_secs(1), began));
     }
 }

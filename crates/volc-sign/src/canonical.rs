@@ -69,7 +69,7 @@ pub(crate) fn with_sink<R>(f: impl FnOnce(&mut Sink<'_>) -> R) -> R {
 impl Sink<'_> {
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
-        self.scratch.buf.extend(bytes.iter().copied());
+        self.scratch.buf.extend_from_slice(bytes);
     }
 
     /// The text written so far.
@@ -98,18 +98,9 @@ impl Sink<'_> {
 
     /// Writes `name` lower-cased.
     pub(crate) fn put_lower(&mut self, name: &[u8]) {
-        if !name.iter().any(u8::is_ascii_uppercase) {
-            self.put(name);
-            return;
-        }
-        let mut buf = [0u8; 64];
-        for chunk in name.chunks(buf.len()) {
-            let out = &mut buf[..chunk.len()];
-            for (o, c) in out.iter_mut().zip(chunk) {
-                *o = c.to_ascii_lowercase();
-            }
-            self.put(out);
-        }
+        let start = self.scratch.buf.len();
+        self.put(name);
+        self.scratch.buf[start..].make_ascii_lowercase();
     }
 }
 
@@ -123,9 +114,13 @@ pub(crate) struct HeaderEntry<'a> {
 
 /// Compares two header names as their lower-case forms.
 pub(crate) fn cmp_lower(a: &[u8], b: &[u8]) -> Ordering {
-    a.iter()
-        .map(u8::to_ascii_lowercase)
-        .cmp(b.iter().map(u8::to_ascii_lowercase))
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Everything the canonical request is made of.

@@ -102,7 +102,11 @@ impl<'a> SignableRequest<'a> {
                 reason: "it is empty",
             });
         }
-        if !self.host.bytes().all(|b| b.is_ascii_graphic() || b >= 0x80) {
+        if !self
+            .host
+            .bytes()
+            .fold(true, |ok, b| ok & ((b > b' ') & (b != 0x7f)))
+        {
             return Err(SignError::InvalidHost {
                 reason: "it contains white space or a control character",
             });

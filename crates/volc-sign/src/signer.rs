@@ -163,14 +163,16 @@ impl Signer {
                 value: token.as_bytes(),
             });
         }
-        headers.sort_unstable_by(|a, b| cmp_lower(a.name.as_bytes(), b.name.as_bytes()));
-        if let Some(w) = headers
-            .windows(2)
-            .find(|w| w[0].name.eq_ignore_ascii_case(w[1].name))
-        {
-            return Err(SignError::DuplicateHeader {
-                name: w[0].name.to_ascii_lowercase(),
-            });
+        let order = |w: &[HeaderEntry<'_>]| cmp_lower(w[0].name.as_bytes(), w[1].name.as_bytes());
+        // Usually already in order (the signer's own headers sort last): one pass checks that
+        // and finds a repeated name at the same time.
+        if !headers.windows(2).all(|w| order(w).is_lt()) {
+            headers.sort_unstable_by(|a, b| cmp_lower(a.name.as_bytes(), b.name.as_bytes()));
+            if let Some(w) = headers.windows(2).find(|w| order(w).is_eq()) {
+                return Err(SignError::DuplicateHeader {
+                    name: w[0].name.to_ascii_lowercase(),
+                });
+            }
         }
 
         // Authorization: everything but the signature, with SignedHeaders written once and
@@ -197,11 +199,10 @@ impl Signer {
             if i > 0 {
                 authorization.push(';');
             }
-            if h.name.bytes().any(|c| c.is_ascii_uppercase()) {
-                authorization.extend(h.name.chars().map(|c| c.to_ascii_lowercase()));
-            } else {
-                authorization.push_str(h.name);
-            }
+            let start = authorization.len();
+            authorization.push_str(h.name);
+            // Header names are ASCII (validated): lower-casing them in place keeps UTF-8.
+            authorization[start..].make_ascii_lowercase();
         }
         let signed_end = authorization.len();
 
@@ -298,10 +299,10 @@ impl SigningOutput {
             if name == "Authorization" || name == "X-Security-Token" {
                 v.set_sensitive(true);
             }
-            *slot = Some((http::HeaderName::from_static(lower_static(name)), v));
+            *slot = Some((header_name(name), v));
         }
         if self.with_token.is_none() {
-            headers.remove("x-security-token");
+            headers.remove(X_SECURITY_TOKEN);
         }
         for (name, value) in values.into_iter().flatten() {
             headers.insert(name, value);
@@ -310,12 +311,17 @@ impl SigningOutput {
     }
 }
 
-fn lower_static(name: &'static str) -> &'static str {
+const X_DATE: http::HeaderName = http::HeaderName::from_static("x-date");
+const X_CONTENT_SHA256: http::HeaderName = http::HeaderName::from_static("x-content-sha256");
+const X_SECURITY_TOKEN: http::HeaderName = http::HeaderName::from_static("x-security-token");
+
+/// The header name of one of [`SigningOutput::headers`]' names, made at compile time.
+fn header_name(name: &'static str) -> http::HeaderName {
     match name {
-        "X-Date" => "x-date",
-        "X-Content-Sha256" => "x-content-sha256",
-        "X-Security-Token" => "x-security-token",
-        _ => "authorization",
+        "X-Date" => X_DATE,
+        "X-Content-Sha256" => X_CONTENT_SHA256,
+        "X-Security-Token" => X_SECURITY_TOKEN,
+        _ => http::header::AUTHORIZATION,
     }
 }
 

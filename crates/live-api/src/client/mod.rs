@@ -193,6 +193,7 @@ impl LiveClient {
             }
             _ => endpoint::action_uri(&live.base, facts)?,
         };
+        let query = vec![("Action", facts.name()), ("Version", facts.version())];
         let request = self.inner.engine.request(
             facts.method().into(),
             uri,
@@ -205,6 +206,7 @@ impl LiveClient {
             action: facts.name().into(),
             signer: Some(&live.signer),
             request,
+            query,
             idempotency: facts.idempotency(),
             rate: facts.rate_limit_per_sec().and_then(Rate::per_second),
         })

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use live_model::Response;
-use volc_sign::SigningTime;
+use volc_sign::{SignableBody, SignableRequest, SigningOutput, SigningTime};
 
 use super::{Call, Deadline, Decode, Engine};
 use crate::env::within;
@@ -68,7 +68,7 @@ impl Engine {
 
         // The credentials, once per attempt (a cache answers at once; a refresh is bounded).
         let (bound, scope, after) = self.attempt_bound(deadline);
-        let provided = within(self.credentials.provide(env), env.timer(bound))
+        let provided = within(self.credentials.provide(env), || env.timer(bound))
             .await
             .ok_or_else(|| timeout(scope, after))?
             .map_err(ErrorKind::Credentials)?;
@@ -109,7 +109,7 @@ impl Engine {
                 self.exchange(call, decode, &provided.credentials, &mut sent),
                 span.clone(),
             ),
-            env.timer(bound),
+            || env.timer(bound),
         )
         .await
         .unwrap_or_else(|| {
@@ -138,13 +138,16 @@ impl Engine {
         sent: &mut bool,
     ) -> Result<Response<R>, Failure> {
         let template = &call.request;
+        let mut headers = template.headers().clone();
+        if let Some(signer) = call.signer {
+            sign(signer, credentials, call, self.env.now())?
+                .apply_to(&mut headers)
+                .map_err(|e| ErrorKind::Config(e.to_string()))?;
+        }
         let mut request = http::Request::new(template.body().clone());
         *request.method_mut() = template.method().clone();
         *request.uri_mut() = template.uri().clone();
-        *request.headers_mut() = template.headers().clone();
-        if let Some(signer) = call.signer {
-            sign(signer, credentials, &mut request, self.env.now())?;
-        }
+        *request.headers_mut() = headers;
         *sent = true;
         let response = self
             .transport
@@ -168,31 +171,49 @@ impl Engine {
     }
 }
 
-/// Signs `request` with a fresh time; at debug level, logs the redacted canonical request and
-/// the string to sign (never the signature or a secret).
+/// Signs the call's request with a fresh time, from the parts the call holds (its query
+/// pairs as they are, the path, `Host`, `Content-Type`, the body): nothing is parsed back
+/// from the URI built from them. At debug level, logs the redacted canonical request and the
+/// string to sign (never the signature or a secret).
 fn sign(
     signer: &volc_sign::Signer,
     credentials: &volc_sign::Credentials,
-    request: &mut http::Request<bytes::Bytes>,
+    call: &Call<'_>,
     now: std::time::SystemTime,
-) -> Result<(), ErrorKind> {
+) -> Result<SigningOutput, ErrorKind> {
     let config = |e: &dyn std::fmt::Display| ErrorKind::Config(e.to_string());
     let time = SigningTime::from_system_time(now).map_err(|e| config(&e))?;
+    let request = &call.request;
+    let text = |name: http::header::HeaderName| match request.headers().get(&name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(Some)
+            .map_err(|_| ErrorKind::Config(format!("the {name} header is not visible ASCII"))),
+    };
+    // The engine's requests carry two signed headers: `Host` (the signer's own) and, with a
+    // body, `Content-Type`.
+    let host = text(http::header::HOST)?.unwrap_or_default();
+    let content_type = text(http::header::CONTENT_TYPE)?.map(|v| [("content-type", v)]);
+    let signable = SignableRequest::new(request.method().as_str(), host, request.uri().path())
+        .query(&call.query)
+        .headers(content_type.as_ref().map_or(&[], |h| &h[..]))
+        .body(SignableBody::Bytes(request.body()));
     if tracing::enabled!(tracing::Level::DEBUG) {
-        let (_, trace) = signer
-            .sign_http_with_trace(credentials, request, time)
+        let (out, trace) = signer
+            .sign_with_trace(credentials, &signable, time)
             .map_err(|e| config(&e))?;
         tracing::debug!(
             canonical_request = %trace.redacted_canonical_request(),
             string_to_sign = %trace.string_to_sign(),
             "signed request"
         );
+        Ok(out)
     } else {
         signer
-            .sign_http(credentials, request, time)
-            .map_err(|e| config(&e))?;
+            .sign(credentials, &signable, time)
+            .map_err(|e| config(&e))
     }
-    Ok(())
 }
 
 /// Tells the permit what the attempt got back: throttled, or answered (any answer of the
@@ -210,4 +231,102 @@ async fn report<R>(permit: Option<Permit<'_>>, outcome: &Result<Response<R>, Fai
         Err(_) => return,
     };
     permit.report(feedback).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use bytes::Bytes;
+    use live_model::Idempotency;
+    use volc_sign::{Credentials, Scope, Signer};
+
+    use super::*;
+
+    /// A call as the engine builds one: the URI from the pairs, `Host`, and the body's type.
+    fn call<'a>(
+        signer: &'a Signer,
+        query: Vec<(&'a str, &'a str)>,
+        body: Option<&'static str>,
+        host: &'static str,
+    ) -> Call<'a> {
+        let uri = format!(
+            "http://{host}/?{}",
+            volc_sign::canonical_query_string(&query)
+        );
+        let mut builder = http::Request::builder()
+            .method(if body.is_some() { "POST" } else { "GET" })
+            .uri(uri)
+            .header("host", host)
+            .header("accept", "application/json")
+            .header("user-agent", "volc-live-rust/test");
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        Call {
+            service: "live",
+            action: "Any".into(),
+            signer: Some(signer),
+            request: builder.body(Bytes::from(body.unwrap_or_default())).unwrap(),
+            query,
+            idempotency: Idempotency::Read,
+            rate: None,
+        }
+    }
+
+    /// Signing from the call's parts gives what signing the request it sends gives: the query
+    /// pairs as given are what the URI decodes to, for any text in them.
+    #[test]
+    fn signing_from_the_parts_matches_signing_the_request() {
+        let signer = Signer::new(Scope::new("cn-north-1", "live").unwrap());
+        let creds = Credentials::new("AKLTexample", "c2VjcmV0").unwrap();
+        let sts = creds.clone().with_session_token("STS2token").unwrap();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_716_192_550);
+        let calls = [
+            call(
+                &signer,
+                vec![("Action", "GetPullRecordTask"), ("Version", "2023-01-01")],
+                Some(r#"{"TaskId":"t"}"#),
+                "live.volcengineapi.com",
+            ),
+            call(
+                &signer,
+                vec![
+                    ("Version", "2018-01-01"),
+                    ("Action", "ListUsers"),
+                    ("Name", "a b+c/d=e&f"),
+                    ("Tag", "中文~*"),
+                    ("Tag", ""),
+                    ("Empty", "%20"),
+                ],
+                None,
+                "127.0.0.1:8443",
+            ),
+        ];
+        for c in &calls {
+            for credentials in [&creds, &sts] {
+                let from_parts = sign(&signer, credentials, c, now).unwrap();
+                let mut request = c.request.clone();
+                let time = SigningTime::from_system_time(now).unwrap();
+                let whole = signer.sign_http(credentials, &mut request, time).unwrap();
+                assert_eq!(from_parts.authorization(), whole.authorization());
+                let mut headers = c.request.headers().clone();
+                from_parts.apply_to(&mut headers).unwrap();
+                assert_eq!(&headers, request.headers());
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_that_is_not_text_is_a_config_error_not_a_wrong_signature() {
+        let signer = Signer::new(Scope::new("cn-north-1", "live").unwrap());
+        let creds = Credentials::new("AKLTexample", "c2VjcmV0").unwrap();
+        let mut c = call(&signer, vec![("Action", "A")], Some("{}"), "h.test");
+        c.request.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_bytes(b"application/json\xff").unwrap(),
+        );
+        let err = sign(&signer, &creds, &c, SystemTime::now()).unwrap_err();
+        assert!(matches!(err, ErrorKind::Config(m) if m.contains("content-type")));
+    }
 }

@@ -47,6 +47,9 @@ pub(crate) struct Call<'a> {
     /// The request as it is sent, but for its signature: method, URI (with the query as it is
     /// signed), `Host`, `Content-Type`, `Accept`, `User-Agent`, body.
     pub(crate) request: http::Request<Bytes>,
+    /// The query pairs the URI was built from (with `volc_sign::canonical_query_string`),
+    /// undecoded: what is signed.
+    pub(crate) query: Vec<(&'a str, &'a str)>,
     /// How safe sending it again is.
     pub(crate) idempotency: Idempotency,
     /// The action's documented or declared rate limit, for pacing.
@@ -233,7 +236,7 @@ impl Engine {
                 env.sleep(delay).await;
             }
             if let (true, Some(check)) = (unknown, check) {
-                match within(check.check(), env.timer(deadline.remaining())).await {
+                match within(check.check(), || env.timer(deadline.remaining())).await {
                     Some(Ok(Some(response))) => {
                         tracing::info!(
                             action = &*call.action,

@@ -455,7 +455,7 @@ impl RedisRateLimiter {
     ) -> Option<Result<T, ()>> {
         let s = &*self.shared;
         let bound = s.timeout.min(cap);
-        match within(work, s.env.timer(bound)).await {
+        match within(work, || s.env.timer(bound)).await {
             Some(Ok(v)) => {
                 self.recovered();
                 Some(Ok(v))

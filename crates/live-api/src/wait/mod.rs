@@ -154,7 +154,7 @@ impl WaitForPullRecordTask {
             let polled = if left.is_zero() {
                 Some(poll.await)
             } else {
-                within(poll, env.timer(left)).await
+                within(poll, || env.timer(left)).await
             };
             let (out, error) = match polled {
                 Some(Ok(out)) => (Some(out), None),
