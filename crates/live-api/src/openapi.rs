@@ -34,6 +34,7 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
@@ -335,14 +336,11 @@ impl LiveClient {
             service: &request.service,
             action: request.action.clone().into(),
             signer: signer.as_ref(),
-            request: engine.request(
-                request.method.clone(),
-                uri,
-                base.host_header().map_err(config)?,
-                content_type,
-                body,
-            ),
-            query,
+            method: request.method.clone(),
+            uri,
+            query: query.into(),
+            headers: Cow::Owned(engine.headers(base.host_header().map_err(config)?, content_type)),
+            body,
             idempotency: request.idempotency,
             rate: request.rate,
         };

@@ -9,7 +9,7 @@ use live_model::Action;
 use live_transport::HttpTransport;
 use volc_sign::{Scope, Signer};
 
-use super::endpoint::{action_uri, Endpoint};
+use super::endpoint::{action_query, action_uri, Endpoint};
 use super::transport::{default_transport, Network};
 use super::{Inner, LiveClient, LiveService};
 use crate::credentials::{CachingCredentials, CredentialsChain, ProvideCredentials};
@@ -325,29 +325,34 @@ impl LiveClientBuilder {
             .map(|action| action_uri(&base, action.facts()))
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
+        let queries = Action::ALL.map(|a| action_query(a.facts())).to_vec();
+        let engine = Engine {
+            transport,
+            credentials,
+            // The operation's deadline bounds every policy: no wait runs past it.
+            retry: Arc::new(self.retry.with_time_limit(self.operation_timeout)),
+            budget: self.budget,
+            limiter,
+            env: self.env,
+            attempt_timeout: self.attempt_timeout,
+            operation_timeout: self.operation_timeout,
+            user_agent,
+        };
+        // Every Live action is a POST of a JSON body: one set of headers for all of them.
+        let headers = engine.headers(host_header, Some("application/json"));
         Ok(LiveClient {
             inner: Arc::new(Inner {
                 live: LiveService {
                     uris,
+                    queries,
+                    headers,
                     base,
-                    host_header,
                     signer: Signer::new(scope),
                 },
                 region: self.region,
                 allow_insecure_http: self.allow_insecure_http,
                 proxy,
-                engine: Engine {
-                    transport,
-                    credentials,
-                    // The operation's deadline bounds every policy: no wait runs past it.
-                    retry: Arc::new(self.retry.with_time_limit(self.operation_timeout)),
-                    budget: self.budget,
-                    limiter,
-                    env: self.env,
-                    attempt_timeout: self.attempt_timeout,
-                    operation_timeout: self.operation_timeout,
-                    user_agent,
-                },
+                engine,
             }),
         })
     }

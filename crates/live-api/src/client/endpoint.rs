@@ -107,10 +107,12 @@ impl Endpoint {
 
 /// `{base}/?Action={name}&Version={version}`: the query exactly as it is signed.
 pub(crate) fn action_uri(base: &str, facts: ActionFacts) -> Result<http::Uri, LiveError> {
-    query_uri(
-        base,
-        &[("Action", facts.name()), ("Version", facts.version())],
-    )
+    query_uri(base, &action_query(facts))
+}
+
+/// An action's query pairs, as its URI is built from them and as they are signed.
+pub(crate) fn action_query(facts: ActionFacts) -> [(&'static str, &'static str); 2] {
+    [("Action", facts.name()), ("Version", facts.version())]
 }
 
 /// `{base}/?{query}`, the query in its canonical (signed) form: sorted, encoded.

@@ -7,6 +7,7 @@ mod builder;
 pub(crate) mod endpoint;
 mod transport;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -25,9 +26,12 @@ use crate::pacing::{Rate, RateLimiter};
 /// (built once), and the signer of its scope.
 pub(crate) struct LiveService {
     pub(crate) base: String,
-    pub(crate) host_header: http::HeaderValue,
     /// The URI of each modelled action, in `Action::ALL` order.
     pub(crate) uris: Vec<http::Uri>,
+    /// The query pairs of each modelled action (`Action`, `Version`), in `Action::ALL` order.
+    pub(crate) queries: Vec<[(&'static str, &'static str); 2]>,
+    /// The headers every Live call sends but for its signature (see `Engine::headers`).
+    pub(crate) headers: http::HeaderMap,
     pub(crate) signer: Signer,
 }
 
@@ -186,27 +190,25 @@ impl LiveClient {
     /// signed in the client's scope, paced at the action's documented limit.
     fn live_call(&self, facts: ActionFacts, body: Bytes) -> Result<Call<'_>, LiveError> {
         let live = &self.inner.live;
-        let uri = match facts.action() {
+        let (uri, query) = match facts.action() {
             Some(action) if action.version() == facts.version() => {
                 let i = Action::ALL.iter().position(|a| *a == action).unwrap_or(0);
-                live.uris[i].clone()
+                (live.uris[i].clone(), Cow::Borrowed(&live.queries[i][..]))
             }
-            _ => endpoint::action_uri(&live.base, facts)?,
+            _ => (
+                endpoint::action_uri(&live.base, facts)?,
+                Cow::Owned(endpoint::action_query(facts).to_vec()),
+            ),
         };
-        let query = vec![("Action", facts.name()), ("Version", facts.version())];
-        let request = self.inner.engine.request(
-            facts.method().into(),
-            uri,
-            live.host_header.clone(),
-            Some("application/json"),
-            body,
-        );
         Ok(Call {
             service: live.signer.scope().service(),
             action: facts.name().into(),
             signer: Some(&live.signer),
-            request,
+            method: facts.method().into(),
+            uri,
             query,
+            headers: Cow::Borrowed(&live.headers),
+            body,
             idempotency: facts.idempotency(),
             rate: facts.rate_limit_per_sec().and_then(Rate::per_second),
         })

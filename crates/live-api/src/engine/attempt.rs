@@ -137,16 +137,15 @@ impl Engine {
         credentials: &volc_sign::Credentials,
         sent: &mut bool,
     ) -> Result<Response<R>, Failure> {
-        let template = &call.request;
-        let mut headers = template.headers().clone();
+        let mut headers = http::HeaderMap::clone(&call.headers);
         if let Some(signer) = call.signer {
             sign(signer, credentials, call, self.env.now())?
                 .apply_to(&mut headers)
                 .map_err(|e| ErrorKind::Config(e.to_string()))?;
         }
-        let mut request = http::Request::new(template.body().clone());
-        *request.method_mut() = template.method().clone();
-        *request.uri_mut() = template.uri().clone();
+        let mut request = http::Request::new(call.body.clone());
+        *request.method_mut() = call.method.clone();
+        *request.uri_mut() = call.uri.clone();
         *request.headers_mut() = headers;
         *sent = true;
         let response = self
@@ -183,8 +182,7 @@ fn sign(
 ) -> Result<SigningOutput, ErrorKind> {
     let config = |e: &dyn std::fmt::Display| ErrorKind::Config(e.to_string());
     let time = SigningTime::from_system_time(now).map_err(|e| config(&e))?;
-    let request = &call.request;
-    let text = |name: http::header::HeaderName| match request.headers().get(&name) {
+    let text = |name: http::header::HeaderName| match call.headers.get(&name) {
         None => Ok(None),
         Some(v) => v
             .to_str()
@@ -195,10 +193,10 @@ fn sign(
     // body, `Content-Type`.
     let host = text(http::header::HOST)?.unwrap_or_default();
     let content_type = text(http::header::CONTENT_TYPE)?.map(|v| [("content-type", v)]);
-    let signable = SignableRequest::new(request.method().as_str(), host, request.uri().path())
+    let signable = SignableRequest::new(call.method.as_str(), host, call.uri.path())
         .query(&call.query)
         .headers(content_type.as_ref().map_or(&[], |h| &h[..]))
-        .body(SignableBody::Bytes(request.body()));
+        .body(SignableBody::Bytes(&call.body));
     if tracing::enabled!(tracing::Level::DEBUG) {
         let (out, trace) = signer
             .sign_with_trace(credentials, &signable, time)
@@ -237,6 +235,8 @@ async fn report<R>(permit: Option<Permit<'_>>, outcome: &Result<Response<R>, Fai
 mod tests {
     use std::time::{Duration, SystemTime};
 
+    use std::borrow::Cow;
+
     use bytes::Bytes;
     use live_model::Idempotency;
     use volc_sign::{Credentials, Scope, Signer};
@@ -254,24 +254,34 @@ mod tests {
             "http://{host}/?{}",
             volc_sign::canonical_query_string(&query)
         );
-        let mut builder = http::Request::builder()
-            .method(if body.is_some() { "POST" } else { "GET" })
-            .uri(uri)
-            .header("host", host)
-            .header("accept", "application/json")
-            .header("user-agent", "volc-live-rust/test");
+        let mut headers = http::HeaderMap::new();
+        headers.insert("host", host.parse().unwrap());
+        headers.insert("accept", "application/json".parse().unwrap());
+        headers.insert("user-agent", "volc-live-rust/test".parse().unwrap());
         if body.is_some() {
-            builder = builder.header("content-type", "application/json");
+            headers.insert("content-type", "application/json".parse().unwrap());
         }
         Call {
             service: "live",
             action: "Any".into(),
             signer: Some(signer),
-            request: builder.body(Bytes::from(body.unwrap_or_default())).unwrap(),
-            query,
+            method: if body.is_some() { "POST" } else { "GET" }.parse().unwrap(),
+            uri: uri.parse().unwrap(),
+            query: query.into(),
+            headers: Cow::Owned(headers),
+            body: Bytes::from(body.unwrap_or_default()),
             idempotency: Idempotency::Read,
             rate: None,
         }
+    }
+
+    /// The request the engine sends for `c`, unsigned.
+    fn request(c: &Call<'_>) -> http::Request<Bytes> {
+        let mut request = http::Request::new(c.body.clone());
+        *request.method_mut() = c.method.clone();
+        *request.uri_mut() = c.uri.clone();
+        *request.headers_mut() = http::HeaderMap::clone(&c.headers);
+        request
     }
 
     /// Signing from the call's parts gives what signing the request it sends gives: the query
@@ -306,11 +316,11 @@ mod tests {
         for c in &calls {
             for credentials in [&creds, &sts] {
                 let from_parts = sign(&signer, credentials, c, now).unwrap();
-                let mut request = c.request.clone();
+                let mut request = request(c);
                 let time = SigningTime::from_system_time(now).unwrap();
                 let whole = signer.sign_http(credentials, &mut request, time).unwrap();
                 assert_eq!(from_parts.authorization(), whole.authorization());
-                let mut headers = c.request.headers().clone();
+                let mut headers = http::HeaderMap::clone(&c.headers);
                 from_parts.apply_to(&mut headers).unwrap();
                 assert_eq!(&headers, request.headers());
             }
@@ -322,7 +332,7 @@ mod tests {
         let signer = Signer::new(Scope::new("cn-north-1", "live").unwrap());
         let creds = Credentials::new("AKLTexample", "c2VjcmV0").unwrap();
         let mut c = call(&signer, vec![("Action", "A")], Some("{}"), "h.test");
-        c.request.headers_mut().insert(
+        c.headers.to_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_bytes(b"application/json\xff").unwrap(),
         );

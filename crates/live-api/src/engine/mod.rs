@@ -44,12 +44,18 @@ pub(crate) struct Call<'a> {
     pub(crate) action: Cow<'static, str>,
     /// The signer of the call's scope (region, service); `None` for an unsigned call.
     pub(crate) signer: Option<&'a Signer>,
-    /// The request as it is sent, but for its signature: method, URI (with the query as it is
-    /// signed), `Host`, `Content-Type`, `Accept`, `User-Agent`, body.
-    pub(crate) request: http::Request<Bytes>,
+    /// The method.
+    pub(crate) method: http::Method,
+    /// The URI, with the query as it is signed.
+    pub(crate) uri: http::Uri,
     /// The query pairs the URI was built from (with `volc_sign::canonical_query_string`),
     /// undecoded: what is signed.
-    pub(crate) query: Vec<(&'a str, &'a str)>,
+    pub(crate) query: Cow<'a, [(&'a str, &'a str)]>,
+    /// The headers as they are sent, but for the signature's ([`Engine::headers`]): a client
+    /// lends the same ones to every call of its service.
+    pub(crate) headers: Cow<'a, http::HeaderMap>,
+    /// The body.
+    pub(crate) body: Bytes,
     /// How safe sending it again is.
     pub(crate) idempotency: Idempotency,
     /// The action's documented or declared rate limit, for pacing.
@@ -101,20 +107,14 @@ impl Deadline<'_> {
 }
 
 impl Engine {
-    /// The request a call sends, but for its signature: `Host`, `Accept`, `User-Agent`, and
+    /// The headers a call sends, but for its signature: `Host`, `Accept`, `User-Agent`, and
     /// `Content-Type` when it has a body.
-    pub(crate) fn request(
+    pub(crate) fn headers(
         &self,
-        method: http::Method,
-        uri: http::Uri,
         host: http::HeaderValue,
         content_type: Option<&'static str>,
-        body: Bytes,
-    ) -> http::Request<Bytes> {
-        let mut request = http::Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = uri;
-        let headers = request.headers_mut();
+    ) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::with_capacity(8);
         headers.insert(http::header::HOST, host);
         if let Some(ct) = content_type {
             headers.insert(
@@ -127,7 +127,7 @@ impl Engine {
             http::HeaderValue::from_static("application/json"),
         );
         headers.insert(http::header::USER_AGENT, self.user_agent.clone());
-        request
+        headers
     }
 
     /// Runs `call` to its end: the loop of attempts, in a `live.operation` span.
