@@ -51,12 +51,14 @@ impl Routes {
 
     /// The proxy a request to `dst` takes, or `None` when it goes direct.
     pub(crate) fn route(&self, dst: &http::Uri) -> Option<&ProxyTarget> {
-        self.matcher.intercept(dst)?;
-        match dst.scheme_str() {
+        // The scheme's proxy first: with none set (the usual case) no matching is done.
+        let target = match dst.scheme_str() {
             Some("https") => self.https.as_ref(),
             Some("http") => self.http.as_ref(),
             _ => None,
-        }
+        }?;
+        self.matcher.intercept(dst)?;
+        Some(target)
     }
 
     /// Whether a request to `dst` goes to an HTTP proxy in absolute form (not tunneled): an
